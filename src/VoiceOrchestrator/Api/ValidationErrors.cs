@@ -1,0 +1,37 @@
+namespace VoiceOrchestrator.Api;
+
+/// <summary>Collects per-field messages and turns them into one RFC 7807 validation problem.</summary>
+public sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => _errors.Count == 0;
+
+    public int Count => _errors.Count;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+        {
+            _errors[field] = messages = [];
+        }
+
+        messages.Add(message);
+    }
+
+    public void AddAll(ValidationErrors other, string prefix)
+    {
+        foreach (var (field, messages) in other._errors)
+        {
+            foreach (var message in messages)
+            {
+                Add(field.Length == 0 ? prefix.TrimEnd('.') : prefix + field, message);
+            }
+        }
+    }
+
+    public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(p => p.Key, p => p.Value.ToArray());
+
+    public IResult ToResult(string? detail = null) =>
+        TypedResults.ValidationProblem(ToDictionary(), detail: detail ?? "One or more fields are invalid.", title: "Validation failed");
+}

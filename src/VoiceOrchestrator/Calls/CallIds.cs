@@ -1,0 +1,51 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace VoiceOrchestrator.Calls;
+
+/// <summary>
+/// Time-ordered call ids (UUIDv7 with a 12-bit counter in <c>rand_a</c>, RFC 9562 §6.2 method 1), so
+/// ids made by this process sort in the order they were made. Ordering by id is then FIFO,
+/// also within one bulk request that creates thousands of calls in the same millisecond.
+/// </summary>
+public static class CallIds
+{
+    private static readonly Lock Gate = new();
+    private static long _lastMillis;
+    private static int _counter;
+
+    public static Guid New(TimeProvider clock)
+    {
+        long millis;
+        int counter;
+        lock (Gate)
+        {
+            millis = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            if (millis <= _lastMillis)
+            {
+                millis = _lastMillis;
+                if (++_counter > 0xFFF)
+                {
+                    // Counter spent within one millisecond: borrow the next one rather than lose order.
+                    millis = ++_lastMillis;
+                    _counter = 0;
+                }
+            }
+            else
+            {
+                _lastMillis = millis;
+                _counter = 0;
+            }
+
+            counter = _counter;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bytes[8..]);
+        BinaryPrimitives.WriteInt64BigEndian(bytes, millis << 16);
+        bytes[6] = (byte)(0x70 | (counter >> 8));
+        bytes[7] = (byte)counter;
+        bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F));
+        return new Guid(bytes, bigEndian: true);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+
+namespace VoiceOrchestrator.Configuration;
+
+/// <summary>
+/// Binds <see cref="OrchestratorOptions"/> from configuration keys named as the environment
+/// variables of the original systems. Every bad value is collected and reported by the name of
+/// its variable, so one start-up attempt shows everything that needs fixing.
+/// </summary>
+public static class EnvironmentSettings
+{
+    public static OrchestratorOptions Load(IConfiguration configuration, bool isProduction)
+    {
+        var errors = new List<string>();
+        var options = new OrchestratorOptions();
+
+        options.ServicePort = Int(configuration, errors, ["SERVICE_PORT", "PORT"], options.ServicePort, 1, 65535);
+        options.DatabaseUrl = Text(configuration, "DATABASE_URL");
+        try
+        {
+            options.Database = DatabaseUrlParser.Parse(options.DatabaseUrl);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            errors.Add($"DATABASE_URL: {ex.Message}");
+        }
+
+        options.ElevenLabsApiKey = Text(configuration, "ELEVENLABS_API_KEY");
+        options.ElevenLabsBaseUrl = Url(configuration, errors, "ELEVENLABS_BASE_URL") ?? options.ElevenLabsBaseUrl;
+        options.ElevenLabsOutboundCallsPath = Text(configuration, "ELEVENLABS_OUTBOUND_CALLS_PATH") ?? options.ElevenLabsOutboundCallsPath;
+        if (!options.ElevenLabsOutboundCallsPath.StartsWith('/'))
+        {
+            errors.Add("ELEVENLABS_OUTBOUND_CALLS_PATH: must start with '/', e.g. /v1/convai/sip-trunk/outbound-call");
+        }
+
+        options.ConcurrencyLimit = Int(configuration, errors, ["ELEVENLABS_CONCURRENCY_LIMIT", "MAX_CONCURRENT_CALLS"], options.ConcurrencyLimit, 1, 100_000);
+        options.ElevenLabsWebhookSecret = Text(configuration, "ELEVENLABS_WEBHOOK_SECRET");
+        options.ElevenLabsActiveCallsUrl = Url(configuration, errors, "ELEVENLABS_ACTIVE_CALLS_URL");
+        if (Text(configuration, "ELEVENLABS_ACTIVE_STATUSES") is { } statuses)
+        {
+            options.ElevenLabsActiveStatuses = statuses.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (options.ElevenLabsActiveStatuses.Count == 0)
+            {
+                errors.Add("ELEVENLABS_ACTIVE_STATUSES: give at least one status, e.g. in_progress");
+            }
+        }
+
+        switch (Text(configuration, "ELEVENLABS_ACTIVE_COUNT_STRATEGY")?.ToLowerInvariant())
+        {
+            case null or "dispatched":
+                options.ElevenLabsActiveCountStrategy = ActiveCountStrategy.Dispatched;
+                break;
+            case "batches":
+                options.ElevenLabsActiveCountStrategy = ActiveCountStrategy.Batches;
+                break;
+            default:
+                errors.Add("ELEVENLABS_ACTIVE_COUNT_STRATEGY: expected 'dispatched' or 'batches'");
+                break;
+        }
+
+        options.PollingIntervalMs = Int(configuration, errors, ["POLLING_INTERVAL_MS"], options.PollingIntervalMs, 100, 3_600_000);
+        options.TwilioAccountSid = Text(configuration, "TWILIO_ACCOUNT_SID");
+        options.TwilioAuthToken = Text(configuration, "TWILIO_AUTH_TOKEN");
+        options.TwilioApiBaseUrl = Url(configuration, errors, "TWILIO_API_BASE_URL") ?? options.TwilioApiBaseUrl;
+        options.TwilioFromFallback = Text(configuration, "TWILIO_FROM_FALLBACK");
+        if (options.TwilioFromFallback is { } fallback && !PhoneNumbers.IsE164(fallback))
+        {
+            errors.Add("TWILIO_FROM_FALLBACK: must be an E.164 number such as +14155550100");
+        }
+
+        options.PublicBaseUrl = Url(configuration, errors, "PUBLIC_BASE_URL");
+        options.CallsWorkerConcurrency = Int(configuration, errors, ["CALLS_WORKER_CONCURRENCY"], options.CallsWorkerConcurrency, 1, 10_000);
+        options.MaxRetryAttempts = Int(configuration, errors, ["MAX_RETRY_ATTEMPTS"], options.MaxRetryAttempts, 1, 20);
+        options.RetentionDays = Int(configuration, errors, ["RETENTION_DAYS"], options.RetentionDays, 1, 36_500);
+        options.LogLevel = Text(configuration, "LOG_LEVEL")?.ToLowerInvariant() ?? options.LogLevel;
+        if (LogLevels.Parse(options.LogLevel) is null)
+        {
+            errors.Add("LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal");
+        }
+
+        options.AdminToken = Text(configuration, "ORCHESTRATOR_ADMIN_TOKEN");
+        options.AiCallApiUrl = Url(configuration, errors, "AI_CALL_API_URL");
+        options.AiCallApiKey = Text(configuration, "AI_CALL_API_KEY");
+        options.WebhookBaseUrl = Url(configuration, errors, "WEBHOOK_BASE_URL");
+        options.WebhookSecret = Text(configuration, "WEBHOOK_SECRET");
+        options.MaxBulkCalls = Int(configuration, errors, ["MAX_BULK_CALLS"], options.MaxBulkCalls, 1, 1_000_000);
+
+        options.DemoMode = options.ElevenLabsApiKey is null;
+        if (options.DemoMode && options.AdminToken is null)
+        {
+            // Demo mode prints this token so that the admin routes can be tried without setup.
+            options.AdminToken = "admin_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        }
+
+        if (isProduction && options.ElevenLabsApiKey is null)
+        {
+            errors.Add("ELEVENLABS_API_KEY: required in production (ASPNETCORE_ENVIRONMENT=Production); the emulator is only for demo mode");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new InvalidConfigurationException(errors);
+        }
+
+        return options;
+    }
+
+    private static string? Text(IConfiguration configuration, string name)
+    {
+        var value = configuration[name];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    private static int Int(IConfiguration configuration, List<string> errors, string[] names, int fallback, int min, int max)
+    {
+        foreach (var name in names)
+        {
+            if (Text(configuration, name) is not { } raw)
+            {
+                continue;
+            }
+
+            if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            {
+                errors.Add($"{name}: expected a whole number from {min} to {max}, got '{raw}'");
+                return fallback;
+            }
+
+            return value;
+        }
+
+        return fallback;
+    }
+
+    private static string? Url(IConfiguration configuration, List<string> errors, string name)
+    {
+        if (Text(configuration, name) is not { } raw)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add($"{name}: expected an absolute http(s) URL, got '{raw}'");
+            return null;
+        }
+
+        return raw.TrimEnd('/');
+    }
+}
+
+public sealed class InvalidConfigurationException(IReadOnlyList<string> problems)
+    : Exception("Invalid configuration: " + string.Join("; ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

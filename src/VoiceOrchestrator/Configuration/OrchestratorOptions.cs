@@ -1,0 +1,57 @@
+namespace VoiceOrchestrator.Configuration;
+
+/// <summary>
+/// The service's settings. They are read from the environment variables of the systems this
+/// service replaces (see <see cref="EnvironmentSettings"/>), so their names stay those of design §10.
+/// </summary>
+public sealed class OrchestratorOptions
+{
+    public int ServicePort { get; set; } = 3000;
+
+    /// <summary>The raw DATABASE_URL; <see cref="Database"/> is what it resolved to.</summary>
+    public string? DatabaseUrl { get; set; }
+
+    public DatabaseTarget Database { get; set; } = DatabaseTarget.DefaultSqlite();
+
+    public string? ElevenLabsApiKey { get; set; }
+    public string ElevenLabsBaseUrl { get; set; } = "https://api.elevenlabs.io";
+    public string ElevenLabsOutboundCallsPath { get; set; } = "/v1/convai/twilio/outbound-call";
+    public int ConcurrencyLimit { get; set; } = 30;
+    public string? ElevenLabsWebhookSecret { get; set; }
+    public string? ElevenLabsActiveCallsUrl { get; set; }
+    public IReadOnlyList<string> ElevenLabsActiveStatuses { get; set; } = ["in_progress"];
+    public ActiveCountStrategy ElevenLabsActiveCountStrategy { get; set; } = ActiveCountStrategy.Dispatched;
+    public int PollingIntervalMs { get; set; } = 5000;
+
+    public string? TwilioAccountSid { get; set; }
+    public string? TwilioAuthToken { get; set; }
+    public string TwilioApiBaseUrl { get; set; } = "https://api.twilio.com";
+    public string? TwilioFromFallback { get; set; }
+    public string? PublicBaseUrl { get; set; }
+
+    public int CallsWorkerConcurrency { get; set; } = 50;
+    public int MaxRetryAttempts { get; set; } = 3;
+    public int RetentionDays { get; set; } = 15;
+    public string LogLevel { get; set; } = "info";
+
+    public string? AdminToken { get; set; }
+    public string? AiCallApiUrl { get; set; }
+    public string? AiCallApiKey { get; set; }
+    public string? WebhookBaseUrl { get; set; }
+    public string? WebhookSecret { get; set; }
+
+    /// <summary>Largest number of calls one bulk request may carry.</summary>
+    public int MaxBulkCalls { get; set; } = 100_000;
+
+    /// <summary>True when no provider key is configured outside production: the in-process emulator stands in.</summary>
+    public bool DemoMode { get; set; }
+
+    /// <summary>The secret that signs ElevenLabs webhooks: its own variable, else the shared WEBHOOK_SECRET.</summary>
+    public string? EffectiveElevenLabsWebhookSecret => ElevenLabsWebhookSecret ?? WebhookSecret;
+}
+
+public enum ActiveCountStrategy
+{
+    Dispatched,
+    Batches,
+}

@@ -1,0 +1,24 @@
+namespace VoiceOrchestrator.Reporting;
+
+/// <summary>
+/// The totals of one workspace and agent for one day, kept forever; raw calls older than the
+/// retention window are folded into these and then deleted.
+/// </summary>
+public sealed class CallDailyAggregate
+{
+    public required string WorkspaceId { get; set; }
+    public required string AgentId { get; set; }
+    public DateOnly Day { get; set; }
+    public DailyCallTotals Totals { get; set; } = new();
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>The totals of one campaign for one day, kept forever.</summary>
+public sealed class CampaignDailyAggregate
+{
+    public required string WorkspaceId { get; set; }
+    public required string CampaignId { get; set; }
+    public DateOnly Day { get; set; }
+    public DailyCallTotals Totals { get; set; } = new();
+    public DateTime UpdatedAt { get; set; }
+}
