@@ -1,0 +1,48 @@
+namespace VoiceOrchestrator.Tests.Infrastructure;
+
+/// <summary>A fresh, empty database of either kind, named by the DATABASE_URL the service would be given.</summary>
+public sealed class TestDatabase : IDisposable
+{
+    private readonly string? _sqliteDirectory;
+
+    private TestDatabase(DatabaseKind kind, string databaseUrl, string? sqliteDirectory)
+    {
+        Kind = kind;
+        DatabaseUrl = databaseUrl;
+        _sqliteDirectory = sqliteDirectory;
+    }
+
+    public DatabaseKind Kind { get; }
+
+    public string DatabaseUrl { get; }
+
+    public static async Task<TestDatabase> CreateAsync(DatabaseKind kind, PostgresFixture postgres)
+    {
+        if (kind == DatabaseKind.Postgres)
+        {
+            var connectionString = await postgres.CreateDatabaseAsync();
+            var name = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!;
+            return new TestDatabase(kind, postgres.DatabaseUrl(name), null);
+        }
+
+        var directory = Path.Combine(Path.GetTempPath(), "vo-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        return new TestDatabase(kind, $"sqlite:{Path.Combine(directory, "calls.db")}", directory);
+    }
+
+    public void Dispose()
+    {
+        if (_sqliteDirectory is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_sqliteDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a pooled connection: the OS temp cleaner takes it later.
+            }
+        }
+    }
+}
