@@ -9,7 +9,7 @@ namespace VoiceOrchestrator.Calls;
 /// Writes new calls: the rows, their first history event and (when the request carried an
 /// Idempotency-Key) the answer to replay, all in one transaction.
 /// </summary>
-public sealed class CallStore(OrchestratorDbContext db, TimeProvider clock)
+public sealed class CallStore(OrchestratorDbContext db, TimeProvider clock, Dispatch.DispatchSignal signal)
 {
     /// <summary>Stores the calls; false when a concurrent request with the same Idempotency-Key won the race.</summary>
     public async Task<bool> InsertAsync(
@@ -52,6 +52,7 @@ public sealed class CallStore(OrchestratorDbContext db, TimeProvider clock)
         }
 
         await transaction.CommitAsync(cancellationToken);
+        signal.NewWork();
         return true;
     }
 }

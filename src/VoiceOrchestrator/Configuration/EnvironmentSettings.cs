@@ -83,6 +83,12 @@ public static class EnvironmentSettings
         options.AiCallApiKey = Text(configuration, "AI_CALL_API_KEY");
         options.WebhookBaseUrl = Url(configuration, errors, "WEBHOOK_BASE_URL");
         options.WebhookSecret = Text(configuration, "WEBHOOK_SECRET");
+        options.PriorityReservedShare = Double(configuration, errors, "PRIORITY_RESERVED_SHARE", options.PriorityReservedShare, 0, 0.9);
+        options.DialsPerSecond = Double(configuration, errors, "DIALS_PER_SECOND", options.DialsPerSecond, 0, 10_000);
+        options.DispatchPollMs = Int(configuration, errors, ["DISPATCH_POLL_MS"], options.DispatchPollMs, 10, 60_000);
+        options.CallLeaseSeconds = Int(configuration, errors, ["CALL_LEASE_SECONDS"], options.CallLeaseSeconds, 1, 86_400);
+        options.ElevenLabsTimeoutMs = Int(configuration, errors, ["ELEVENLABS_TIMEOUT_MS"], options.ElevenLabsTimeoutMs, 100, 600_000);
+        options.DispatcherLeaseSeconds = Int(configuration, errors, ["DISPATCHER_LEASE_SECONDS"], options.DispatcherLeaseSeconds, 2, 3_600);
         options.MaxBulkCalls = Int(configuration, errors, ["MAX_BULK_CALLS"], options.MaxBulkCalls, 1, 1_000_000);
 
         options.DemoMode = options.ElevenLabsApiKey is null;
@@ -90,6 +96,12 @@ public static class EnvironmentSettings
         {
             // Demo mode prints this token so that the admin routes can be tried without setup.
             options.AdminToken = "admin_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        }
+
+        if (options.DemoMode && options.EffectiveElevenLabsWebhookSecret is null)
+        {
+            // The in-process emulator signs its webhooks with this, exactly as ElevenLabs would.
+            options.ElevenLabsWebhookSecret = "wsec_demo_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         }
 
         if (isProduction && options.ElevenLabsApiKey is null)
@@ -130,6 +142,22 @@ public static class EnvironmentSettings
         }
 
         return fallback;
+    }
+
+    private static double Double(IConfiguration configuration, List<string> errors, string name, double fallback, double min, double max)
+    {
+        if (Text(configuration, name) is not { } raw)
+        {
+            return fallback;
+        }
+
+        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            errors.Add($"{name}: expected a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got '{raw}'");
+            return fallback;
+        }
+
+        return value;
     }
 
     private static string? Url(IConfiguration configuration, List<string> errors, string name)

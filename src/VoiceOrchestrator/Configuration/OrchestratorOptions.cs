@@ -40,6 +40,24 @@ public sealed class OrchestratorOptions
     public string? WebhookBaseUrl { get; set; }
     public string? WebhookSecret { get; set; }
 
+    /// <summary>Share of the global limit kept free for priority calls (PRIORITY_RESERVED_SHARE, 0-0.9).</summary>
+    public double PriorityReservedShare { get; set; }
+
+    /// <summary>Dials per second across the service (DIALS_PER_SECOND); 0 means no cap.</summary>
+    public double DialsPerSecond { get; set; }
+
+    /// <summary>How often an idle dispatcher looks for work placed by other instances (DISPATCH_POLL_MS).</summary>
+    public int DispatchPollMs { get; set; } = 250;
+
+    /// <summary>How long a slot-holding call may go without a provider event before it is reconciled (CALL_LEASE_SECONDS).</summary>
+    public int CallLeaseSeconds { get; set; } = 900;
+
+    /// <summary>Time allowed for one call-creating request to the provider (ELEVENLABS_TIMEOUT_MS).</summary>
+    public int ElevenLabsTimeoutMs { get; set; } = 15_000;
+
+    /// <summary>How long the dispatcher lease lasts without renewal (DISPATCHER_LEASE_SECONDS); another instance takes over after it.</summary>
+    public int DispatcherLeaseSeconds { get; set; } = 10;
+
     /// <summary>Largest number of calls one bulk request may carry.</summary>
     public int MaxBulkCalls { get; set; } = 100_000;
 

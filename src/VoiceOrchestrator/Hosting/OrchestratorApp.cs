@@ -9,6 +9,8 @@ using VoiceOrchestrator.Api;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Campaigns;
 using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Dispatch;
+using VoiceOrchestrator.Providers;
 using VoiceOrchestrator.Storage;
 using VoiceOrchestrator.Tenancy;
 
@@ -60,7 +62,10 @@ public static class OrchestratorApp
         services.AddScoped<CallLifecycle>();
         services.AddScoped<CampaignDirectory>();
         services.AddScoped<DemoWorkspaceSeeder>();
+        services.AddDispatch(settings);
         services.AddHostedService<StartupTasks>();
+        services.AddHostedService(sp => sp.GetRequiredService<DemoEmulatorHost>());
+        services.AddHostedService(sp => sp.GetRequiredService<CallDispatcher>());
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -78,6 +83,7 @@ public static class OrchestratorApp
         app.MapPhoneNumbersApi();
         app.MapCampaignsApi();
         app.MapCallsApi();
+        app.MapElevenLabsWebhookApi();
         return app;
     }
 

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Dispatch;
+using VoiceOrchestrator.Providers.ElevenLabs;
+
+namespace VoiceOrchestrator.Api;
+
+/// <summary>
+/// ElevenLabs post-call webhooks. The signature is checked over the raw body; a bad one is 401
+/// and changes nothing. Unknown calls, duplicates and other event types answer 200 so that the
+/// provider does not retry them (and does not disable the webhook).
+/// </summary>
+public static class ElevenLabsWebhookApi
+{
+    public static IEndpointRouteBuilder MapElevenLabsWebhookApi(this IEndpointRouteBuilder app)
+    {
+        foreach (var route in new[] { "/webhooks/elevenlabs", "/webhook/elevenlabs" })
+        {
+            app.MapPost(route, ReceiveAsync)
+                .AllowAnonymous()
+                .WithTags("Webhooks")
+                .WithSummary("ElevenLabs post-call webhook (post_call_transcription, call_initiation_failure), signed with ElevenLabs-Signature.")
+                .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
+        }
+
+        return app;
+    }
+
+    public static async Task<IResult> ReceiveAsync(
+        HttpContext http, ProviderEventHandler handler, IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<ProviderEventHandler> logger, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, cancellationToken);
+        var body = buffer.ToArray();
+
+        if (options.Value.EffectiveElevenLabsWebhookSecret is { } secret)
+        {
+            var problem = ElevenLabsSignature.Verify(http.Request.Headers[ElevenLabsSignature.HeaderName], secret, body, clock.GetUtcNow());
+            if (problem is not null)
+            {
+                logger.LogWarning("ElevenLabs webhook refused: {Problem}", problem);
+                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid signature", detail: problem);
+            }
+        }
+
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return Problems.Field("body", "The webhook body is not JSON.");
+        }
+
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+        {
+            return Problems.Field("type", "Expected {\"type\": …, \"data\": {…}}.");
+        }
+
+        var result = await handler.HandleAsync(typeElement.GetString()!, data, cancellationToken);
+        return TypedResults.Ok(new { received = true, result = result.ToString().ToLowerInvariant() });
+    }
+}

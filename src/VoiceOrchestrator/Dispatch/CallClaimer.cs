@@ -1,0 +1,105 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using VoiceOrchestrator.Calls;
+using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Storage;
+
+namespace VoiceOrchestrator.Dispatch;
+
+/// <summary>
+/// One dispatch cycle's database work: read the active calls and due groups, plan admissions,
+/// pick calls (skipping numbers already in a call), and commit them as <c>dialing</c>, fenced by
+/// the dispatcher lease, before any provider request is sent.
+/// </summary>
+public sealed class CallClaimer(
+    OrchestratorDbContext db, DispatcherLeaseKeeper lease, IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<CallClaimer> logger)
+{
+    /// <summary>Extra candidates fetched per group, to step over numbers that are already in a call.</summary>
+    private const int Slack = 4;
+
+    public async Task<List<Call>> ClaimAsync(QueueSnapshot snapshot, int capacity, int remoteActive, int rotation, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        // Microsecond precision: PostgreSQL keeps no finer, and the claim reads its rows back by this value.
+        var now = Microseconds(clock.GetUtcNow().UtcDateTime);
+        var active = await QueueView.ActiveCallsAsync(db, cancellationToken);
+        var limits = new AdmissionLimits(
+            settings.ConcurrencyLimit,
+            remoteActive,
+            (int)Math.Floor(settings.ConcurrencyLimit * settings.PriorityReservedShare),
+            snapshot.WorkspaceLimits);
+        var quotas = AdmissionPlan.Quotas(snapshot.Groups, active, limits, capacity, rotation);
+        if (quotas.Count == 0)
+        {
+            return [];
+        }
+
+        var busyNumbers = active.Select(a => (a.WorkspaceId, a.ToNumber)).ToHashSet();
+        var chosen = new List<Call>();
+        foreach (var (group, quota) in quotas)
+        {
+            var candidates = await QueueView.CandidatesAsync(db, group, now, quota + Slack, cancellationToken);
+            var taken = 0;
+            foreach (var call in candidates)
+            {
+                if (taken == quota)
+                {
+                    break;
+                }
+
+                if (busyNumbers.Add((call.WorkspaceId, call.ToNumber)))
+                {
+                    chosen.Add(call);
+                    taken++;
+                }
+            }
+
+            snapshot.Consumed(group, candidates.Count < quota + Slack ? null : taken);
+        }
+
+        if (chosen.Count == 0)
+        {
+            return [];
+        }
+
+        return await CommitAsync(chosen, now, cancellationToken);
+    }
+
+    private async Task<List<Call>> CommitAsync(List<Call> chosen, DateTime now, CancellationToken cancellationToken)
+    {
+        var ids = chosen.Select(c => c.Id).ToList();
+        var leaseUntil = now + DialLease;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await lease.FenceAsync(db, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            logger.LogWarning("Claim abandoned: this instance no longer holds the dispatcher lease");
+            return [];
+        }
+
+        await db.Calls
+            .Where(c => ids.Contains(c.Id) && c.State == CallState.Queued)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.State, CallState.Dialing)
+                .SetProperty(c => c.Attempts, c => c.Attempts + 1)
+                .SetProperty(c => c.DialedAt, now)
+                .SetProperty(c => c.UpdatedAt, now)
+                .SetProperty(c => c.NextAttemptAt, (DateTime?)null)
+                .SetProperty(c => c.LeaseExpiresAt, leaseUntil), cancellationToken);
+
+        // Read back what was claimed: a call cancelled between the read and the update stays cancelled.
+        var claimed = await db.Calls.Where(c => ids.Contains(c.Id) && c.State == CallState.Dialing && c.DialedAt == now).ToListAsync(cancellationToken);
+        var events = claimed.Select(c => new CallEvent
+        {
+            CallId = c.Id, FromState = CallState.Queued, ToState = CallState.Dialing, Reason = "claimed", Attempt = c.Attempts, At = now,
+        }).ToList();
+        await BulkInserter.InsertAsync(db, events, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return claimed;
+    }
+
+    private static DateTime Microseconds(DateTime value) => new(value.Ticks - value.Ticks % 10, DateTimeKind.Utc);
+
+    /// <summary>How long a call may stay in <c>dialing</c> before the sweeper reconciles it: the request timeout plus a margin.</summary>
+    private TimeSpan DialLease => TimeSpan.FromMilliseconds(options.Value.ElevenLabsTimeoutMs) + TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using VoiceOrchestrator.Calls;
+using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Providers.ElevenLabs;
+using VoiceOrchestrator.Storage;
+using VoiceOrchestrator.Tenancy;
+
+namespace VoiceOrchestrator.Dispatch;
+
+/// <summary>
+/// Sends one claimed call to ElevenLabs and records what came of it. The call is already
+/// committed as <c>dialing</c>; this sends the request once and never repeats it on its own.
+/// </summary>
+public sealed class CallDialer(
+    OrchestratorDbContext db,
+    ElevenLabsClient client,
+    CallTransitions transitions,
+    ProviderEventHandler events,
+    EarlyEvents earlyEvents,
+    IOptions<OrchestratorOptions> options,
+    ILogger<CallDialer> logger)
+{
+    public const string SipTrunkPath = "/v1/convai/sip-trunk/outbound-call";
+    private static readonly CallState[] Dialing = [CallState.Dialing];
+
+    public async Task<DialOutcome> DialAsync(Call call, CancellationToken cancellationToken)
+    {
+        var number = await db.PhoneNumbers.FirstOrDefaultAsync(p => p.WorkspaceId == call.WorkspaceId && p.PhoneNumberId == call.AgentPhoneNumberId, cancellationToken);
+        var path = number?.OutboundCallsPath
+                   ?? (number?.Provider == TelephonyProvider.SipTrunk ? SipTrunkPath : options.Value.ElevenLabsOutboundCallsPath);
+        var request = new OutboundCallRequest(call.AgentId, call.AgentPhoneNumberId, call.ToNumber, ClientData(call));
+
+        var outcome = await client.PlaceOutboundCallAsync(path, request, cancellationToken);
+        await RecordAsync(call, outcome, path, CancellationToken.None);
+        return outcome;
+    }
+
+    /// <summary>
+    /// The conversation data sent with the call. Our call id travels as <c>user_id</c>, which the
+    /// provider echoes in the conversation and its webhooks, so that every event finds its call
+    /// and an ambiguous dial can be looked up (conversations list, filtered by user_id).
+    /// </summary>
+    public static JsonObject ClientData(Call call)
+    {
+        var data = call.ClientData is { } passThrough ? JsonNode.Parse(passThrough) as JsonObject ?? [] : [];
+        data["user_id"] ??= call.Id.ToString();
+        if (call.Variables is { } variables && !data.ContainsKey("dynamic_variables"))
+        {
+            data["dynamic_variables"] = JsonNode.Parse(variables);
+        }
+
+        return data;
+    }
+
+    private async Task RecordAsync(Call call, DialOutcome outcome, string path, CancellationToken cancellationToken)
+    {
+        var error = outcome.Describe();
+        switch (outcome.Kind)
+        {
+            case DialOutcomeKind.Accepted:
+                var leaseUntil = DateTime.UtcNow.AddSeconds(options.Value.CallLeaseSeconds);
+                var result = await transitions.ApplyAsync(call.Id, Dialing, CallState.Ringing, "provider_accepted", (s, _) => s
+                    .SetProperty(c => c.ConversationId, outcome.ConversationId)
+                    .SetProperty(c => c.ProviderCallId, outcome.ProviderCallId)
+                    .SetProperty(c => c.SipTrunkUsed, path.Contains("sip-trunk", StringComparison.Ordinal))
+                    .SetProperty(c => c.LeaseExpiresAt, leaseUntil), cancellationToken);
+                if (result != TransitionResult.Applied)
+                {
+                    // A webhook (matched by user_id) got there first; keep the provider ids all the same.
+                    await db.Calls.Where(c => c.Id == call.Id && c.ProviderCallId == null)
+                        .ExecuteUpdateAsync(s => s.SetProperty(c => c.ProviderCallId, outcome.ProviderCallId), cancellationToken);
+                }
+
+                if (outcome.ConversationId is { } conversationId && earlyEvents.TryTake(conversationId, out var type, out var data))
+                {
+                    await events.HandleAsync(type, data, cancellationToken);
+                }
+
+                break;
+
+            case DialOutcomeKind.Capacity:
+                // The provider placed nothing: back to the queue without spending the attempt.
+                var capacityDelay = RetryPolicy.Backoff(1, RetryPolicy.CapacityBase, RetryPolicy.CapacityCap, outcome.RetryAfter);
+                await transitions.ApplyAsync(call.Id, Dialing, CallState.Queued, "provider_at_capacity", (s, now) => s
+                    .SetProperty(c => c.Attempts, c => c.Attempts - 1)
+                    .SetProperty(c => c.NextAttemptAt, now + capacityDelay)
+                    .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null)
+                    .SetProperty(c => c.LastError, error), cancellationToken);
+                break;
+
+            case DialOutcomeKind.NotDialed:
+                await RetryOrFailAsync(call, "provider_unreachable", error, cancellationToken);
+                break;
+
+            case DialOutcomeKind.Refused:
+                await transitions.ApplyAsync(call.Id, Dialing, CallState.Failed, "provider_refused", (s, now) => s
+                    .SetProperty(c => c.FailureReason, outcome.ErrorCode ?? "provider_refused")
+                    .SetProperty(c => c.LastError, error)
+                    .SetProperty(c => c.EndedAt, now)
+                    .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+                break;
+
+            case DialOutcomeKind.Ambiguous:
+                // The call may be ringing right now: never redial blindly. The sweeper asks the
+                // provider soon, and redials only if it shows no call was placed.
+                logger.LogWarning("Dial outcome unknown for call {CallId}: {Error}; reconciling with the provider", call.Id, error);
+                var reconcileAt = DateTime.UtcNow + CallReconciler.AmbiguousSettleDelay;
+                await transitions.UpdateAsync(call.Id, CallState.Dialing, (s, _) => s
+                    .SetProperty(c => c.LastError, error)
+                    .SetProperty(c => c.LeaseExpiresAt, reconcileAt), cancellationToken);
+                break;
+        }
+    }
+
+    /// <summary>A failure known not to have placed a call: it spends the attempt; retry with backoff while attempts remain.</summary>
+    public async Task RetryOrFailAsync(Call call, string reason, string error, CancellationToken cancellationToken)
+    {
+        var attempts = await db.Calls.Where(c => c.Id == call.Id).Select(c => new { c.Attempts, c.MaxAttempts }).FirstAsync(cancellationToken);
+        if (attempts.Attempts >= attempts.MaxAttempts)
+        {
+            await transitions.ApplyAsync(call.Id, Dialing, CallState.Failed, "attempts_exhausted", (s, now) => s
+                .SetProperty(c => c.FailureReason, "attempts_exhausted")
+                .SetProperty(c => c.LastError, error)
+                .SetProperty(c => c.EndedAt, now)
+                .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+            return;
+        }
+
+        var delay = RetryPolicy.Backoff(attempts.Attempts, RetryPolicy.FailureBase, RetryPolicy.FailureCap);
+        await transitions.ApplyAsync(call.Id, Dialing, CallState.Queued, reason, (s, now) => s
+            .SetProperty(c => c.NextAttemptAt, now + delay)
+            .SetProperty(c => c.LastError, error)
+            .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+    }
+}

@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using VoiceOrchestrator.Calls;
+using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Storage;
+
+namespace VoiceOrchestrator.Dispatch;
+
+/// <summary>
+/// The dispatcher loop. Every instance runs it; only the holder of the dispatcher lease claims
+/// calls and sweeps leases. Claimed calls are dialed by up to CALLS_WORKER_CONCURRENCY concurrent
+/// requests. On shutdown it stops claiming, lets requests in flight finish (bounded), records
+/// their outcome and gives the lease up.
+/// </summary>
+public sealed class CallDispatcher(
+    IServiceScopeFactory scopes,
+    DispatcherLeaseKeeper lease,
+    DispatchSignal signal,
+    IRemoteActiveCalls remoteActive,
+    IOptions<OrchestratorOptions> options,
+    TimeProvider clock,
+    ILogger<CallDispatcher> logger) : BackgroundService
+{
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<Guid, Task> _inFlight = new();
+    private readonly QueueSnapshot _snapshot = new();
+    private readonly CancellationTokenSource _dialsAborted = new();
+    private DialPacer? _pacer;
+    private int _rotation;
+    private long? _lastSweep;
+    private long? _lastLeaseCheck;
+
+    public int InFlight => _inFlight.Count;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        _pacer = new DialPacer(settings.DialsPerSecond, clock);
+        var poll = TimeSpan.FromMilliseconds(settings.DispatchPollMs);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var busy = false;
+            try
+            {
+                if (await EnsureLeaseAsync(stoppingToken))
+                {
+                    await SweepIfDueAsync(stoppingToken);
+                    busy = await DispatchOnceAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Dispatch cycle failed; retrying");
+                await Task.Delay(TimeSpan.FromMilliseconds(500), clock, CancellationToken.None);
+            }
+
+            if (!busy)
+            {
+                await signal.WaitAsync(_pacer.Unlimited ? poll : Min(poll, _pacer.NextTokenIn), stoppingToken);
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        var pending = _inFlight.Values.ToArray();
+        if (pending.Length > 0)
+        {
+            logger.LogInformation("Waiting for {Count} provider requests in flight", pending.Length);
+            var finished = await Task.WhenAny(Task.WhenAll(pending), Task.Delay(ShutdownGrace, clock, CancellationToken.None));
+            if (!finished.IsCompletedSuccessfully || _inFlight.Count > 0)
+            {
+                // Still waiting on the provider: those calls stay 'dialing' and the next dispatcher reconciles them.
+                await _dialsAborted.CancelAsync();
+                await Task.WhenAny(Task.WhenAll(pending), Task.Delay(TimeSpan.FromSeconds(2), clock, CancellationToken.None));
+            }
+        }
+
+        try
+        {
+            await lease.ReleaseAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not release the dispatcher lease; it lapses by itself");
+        }
+    }
+
+    private async Task<bool> EnsureLeaseAsync(CancellationToken cancellationToken)
+    {
+        var renewEvery = TimeSpan.FromSeconds(options.Value.DispatcherLeaseSeconds / 3.0);
+        if (lease.IsHeld && !Due(_lastLeaseCheck, renewEvery))
+        {
+            return true;
+        }
+
+        if (!lease.IsHeld && !Due(_lastLeaseCheck, TimeSpan.FromSeconds(1)))
+        {
+            return false;
+        }
+
+        _lastLeaseCheck = clock.GetTimestamp();
+        var wasHeld = lease.IsHeld;
+        var held = await lease.AcquireOrRenewAsync(cancellationToken);
+        if (held && !wasHeld)
+        {
+            // A new leader trusts nothing cached and settles what the last one left behind.
+            _snapshot.Replace([], new Dictionary<string, int>(), null);
+            _lastSweep = null;
+        }
+
+        return held;
+    }
+
+    private async Task SweepIfDueAsync(CancellationToken cancellationToken)
+    {
+        if (!Due(_lastSweep, SweepInterval))
+        {
+            return;
+        }
+
+        _lastSweep = clock.GetTimestamp();
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<CallReconciler>().SweepAsync(50, cancellationToken);
+    }
+
+    /// <summary>One claim; true when it claimed calls and could claim more at once.</summary>
+    private async Task<bool> DispatchOnceAsync(CancellationToken cancellationToken)
+    {
+        var freeWorkers = options.Value.CallsWorkerConcurrency - _inFlight.Count;
+        if (freeWorkers <= 0)
+        {
+            return false;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (signal.TakeNewWork() && Due(_snapshot.RefreshedAt, TimeSpan.FromMilliseconds(100))
+            || Due(_snapshot.RefreshedAt, QueueSnapshot.RefreshInterval))
+        {
+            _snapshot.Replace(await QueueView.DueGroupsAsync(db, now, cancellationToken), await QueueView.WorkspaceLimitsAsync(db, cancellationToken), clock.GetTimestamp());
+        }
+
+        if (_snapshot.IsEmpty)
+        {
+            return false;
+        }
+
+        var capacity = _pacer!.Take(freeWorkers);
+        if (capacity == 0)
+        {
+            return false;
+        }
+
+        var claimed = await scope.ServiceProvider.GetRequiredService<CallClaimer>()
+            .ClaimAsync(_snapshot, capacity, remoteActive.Count, _rotation++, cancellationToken);
+        _pacer.Return(capacity - claimed.Count);
+        foreach (var call in claimed)
+        {
+            StartDial(call);
+        }
+
+        return claimed.Count > 0 && claimed.Count == capacity;
+    }
+
+    private void StartDial(Call call)
+    {
+        // Registered before it runs, so that a dial finishing at once cannot leave a stale entry behind.
+        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inFlight[call.Id] = Task.Run(async () =>
+        {
+            await registered.Task;
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<CallDialer>().DialAsync(call, _dialsAborted.Token);
+            }
+            catch (Exception ex)
+            {
+                // The call stays 'dialing' with its lease: the sweeper reconciles it.
+                logger.LogError(ex, "Recording the dial of call {CallId} failed", call.Id);
+            }
+            finally
+            {
+                _inFlight.TryRemove(call.Id, out _);
+                signal.SlotFreed();
+            }
+        });
+        registered.SetResult();
+    }
+
+    private bool Due(long? last, TimeSpan interval) => last is not { } timestamp || clock.GetElapsedTime(timestamp) >= interval;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using VoiceOrchestrator.Calls;
+using VoiceOrchestrator.Providers.ElevenLabs;
+using VoiceOrchestrator.Storage;
+
+namespace VoiceOrchestrator.Dispatch;
+
+public enum ProviderEventResult
+{
+    Applied,
+    Ignored,
+    UnknownCall,
+}
+
+/// <summary>
+/// Applies an ElevenLabs post-call event to its call. The call is found by our id (sent as
+/// <c>user_id</c>), else by conversation id. Duplicates and late events change nothing.
+/// </summary>
+public sealed class ProviderEventHandler(OrchestratorDbContext db, CallSettlement settlement, EarlyEvents earlyEvents, ILogger<ProviderEventHandler> logger)
+{
+    public const string Transcription = "post_call_transcription";
+    public const string InitiationFailure = "call_initiation_failure";
+
+    public async Task<ProviderEventResult> HandleAsync(string type, JsonElement data, CancellationToken cancellationToken)
+    {
+        if (type is not (Transcription or InitiationFailure))
+        {
+            return ProviderEventResult.Ignored;
+        }
+
+        var conversationId = data.TryGetProperty("conversation_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+        if (conversationId is null)
+        {
+            return ProviderEventResult.Ignored;
+        }
+
+        var outcome = type == Transcription ? ConversationOutcome.Parse(data) : null;
+        var callId = await FindCallAsync(outcome?.UserId, conversationId, cancellationToken);
+        if (callId is null)
+        {
+            earlyEvents.Add(conversationId, type, data);
+            logger.LogInformation("ElevenLabs {Type} for unknown conversation {ConversationId}; kept briefly in case its dial is still being recorded", type, conversationId);
+            return ProviderEventResult.UnknownCall;
+        }
+
+        var result = type == Transcription
+            ? await settlement.ApplyAsync(callId.Value, outcome!, "webhook:" + Transcription, cancellationToken)
+            : await settlement.FailAsync(callId.Value, conversationId, FailureReason(data), cancellationToken);
+        return result == TransitionResult.Applied ? ProviderEventResult.Applied : ProviderEventResult.Ignored;
+    }
+
+    private async Task<Guid?> FindCallAsync(string? userId, string conversationId, CancellationToken cancellationToken)
+    {
+        if (Guid.TryParse(userId, out var byUserId) && await db.Calls.AnyAsync(c => c.Id == byUserId, cancellationToken))
+        {
+            return byUserId;
+        }
+
+        var byConversation = await db.Calls.Where(c => c.ConversationId == conversationId).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken);
+        return byConversation;
+    }
+
+    private static string? FailureReason(JsonElement data) =>
+        data.TryGetProperty("failure_reason", out var reason) && reason.ValueKind == JsonValueKind.String ? reason.GetString() : null;
+}
