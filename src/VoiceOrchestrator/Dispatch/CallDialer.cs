@@ -61,12 +61,14 @@ public sealed class CallDialer(
         switch (outcome.Kind)
         {
             case DialOutcomeKind.Accepted:
-                var leaseUntil = DateTime.UtcNow.AddSeconds(options.Value.CallLeaseSeconds);
-                var result = await transitions.ApplyAsync(call.Id, Dialing, CallState.Ringing, "provider_accepted", (s, _) => s
-                    .SetProperty(c => c.ConversationId, outcome.ConversationId)
-                    .SetProperty(c => c.ProviderCallId, outcome.ProviderCallId)
-                    .SetProperty(c => c.SipTrunkUsed, path.Contains("sip-trunk", StringComparison.Ordinal))
-                    .SetProperty(c => c.LeaseExpiresAt, leaseUntil), cancellationToken);
+                var accepted = new CallChange
+                {
+                    ConversationId = outcome.ConversationId,
+                    ProviderCallId = outcome.ProviderCallId,
+                    SipTrunkUsed = path.Contains("sip-trunk", StringComparison.Ordinal),
+                    Lease = new(DateTime.UtcNow.AddSeconds(options.Value.CallLeaseSeconds)),
+                };
+                var result = await transitions.ApplyAsync(call.Id, Dialing, CallState.Ringing, "provider_accepted", accepted, cancellationToken);
                 if (result != TransitionResult.Applied)
                 {
                     // A webhook (matched by user_id) got there first; keep the provider ids all the same.
@@ -84,11 +86,13 @@ public sealed class CallDialer(
             case DialOutcomeKind.Capacity:
                 // The provider placed nothing: back to the queue without spending the attempt.
                 var capacityDelay = RetryPolicy.Backoff(1, RetryPolicy.CapacityBase, RetryPolicy.CapacityCap, outcome.RetryAfter);
-                await transitions.ApplyAsync(call.Id, Dialing, CallState.Queued, "provider_at_capacity", (s, now) => s
-                    .SetProperty(c => c.Attempts, c => c.Attempts - 1)
-                    .SetProperty(c => c.NextAttemptAt, now + capacityDelay)
-                    .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null)
-                    .SetProperty(c => c.LastError, error), cancellationToken);
+                await transitions.ApplyAsync(call.Id, Dialing, CallState.Queued, "provider_at_capacity", new CallChange
+                {
+                    AttemptDelta = -1,
+                    NextAttempt = new(DateTime.UtcNow + capacityDelay),
+                    Lease = Settable<DateTime>.Clear,
+                    LastError = error,
+                }, cancellationToken);
                 break;
 
             case DialOutcomeKind.NotDialed:
@@ -96,21 +100,24 @@ public sealed class CallDialer(
                 break;
 
             case DialOutcomeKind.Refused:
-                await transitions.ApplyAsync(call.Id, Dialing, CallState.Failed, "provider_refused", (s, now) => s
-                    .SetProperty(c => c.FailureReason, outcome.ErrorCode ?? "provider_refused")
-                    .SetProperty(c => c.LastError, error)
-                    .SetProperty(c => c.EndedAt, now)
-                    .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+                await transitions.ApplyAsync(call.Id, Dialing, CallState.Failed, "provider_refused", new CallChange
+                {
+                    FailureReason = outcome.ErrorCode ?? "provider_refused",
+                    LastError = error,
+                    Ended = true,
+                    Lease = Settable<DateTime>.Clear,
+                }, cancellationToken);
                 break;
 
             case DialOutcomeKind.Ambiguous:
                 // The call may be ringing right now: never redial blindly. The sweeper asks the
                 // provider soon, and redials only if it shows no call was placed.
                 logger.LogWarning("Dial outcome unknown for call {CallId}: {Error}; reconciling with the provider", call.Id, error);
-                var reconcileAt = DateTime.UtcNow + CallReconciler.AmbiguousSettleDelay;
-                await transitions.UpdateAsync(call.Id, CallState.Dialing, (s, _) => s
-                    .SetProperty(c => c.LastError, error)
-                    .SetProperty(c => c.LeaseExpiresAt, reconcileAt), cancellationToken);
+                await transitions.UpdateAsync(call.Id, CallState.Dialing, new CallChange
+                {
+                    LastError = error,
+                    Lease = new(DateTime.UtcNow + CallReconciler.AmbiguousSettleDelay),
+                }, cancellationToken);
                 break;
         }
     }
@@ -121,18 +128,22 @@ public sealed class CallDialer(
         var attempts = await db.Calls.Where(c => c.Id == call.Id).Select(c => new { c.Attempts, c.MaxAttempts }).FirstAsync(cancellationToken);
         if (attempts.Attempts >= attempts.MaxAttempts)
         {
-            await transitions.ApplyAsync(call.Id, Dialing, CallState.Failed, "attempts_exhausted", (s, now) => s
-                .SetProperty(c => c.FailureReason, "attempts_exhausted")
-                .SetProperty(c => c.LastError, error)
-                .SetProperty(c => c.EndedAt, now)
-                .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+            await transitions.ApplyAsync(call.Id, Dialing, CallState.Failed, "attempts_exhausted", new CallChange
+            {
+                FailureReason = "attempts_exhausted",
+                LastError = error,
+                Ended = true,
+                Lease = Settable<DateTime>.Clear,
+            }, cancellationToken);
             return;
         }
 
         var delay = RetryPolicy.Backoff(attempts.Attempts, RetryPolicy.FailureBase, RetryPolicy.FailureCap);
-        await transitions.ApplyAsync(call.Id, Dialing, CallState.Queued, reason, (s, now) => s
-            .SetProperty(c => c.NextAttemptAt, now + delay)
-            .SetProperty(c => c.LastError, error)
-            .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+        await transitions.ApplyAsync(call.Id, Dialing, CallState.Queued, reason, new CallChange
+        {
+            NextAttempt = new(DateTime.UtcNow + delay),
+            LastError = error,
+            Lease = Settable<DateTime>.Clear,
+        }, cancellationToken);
     }
 }

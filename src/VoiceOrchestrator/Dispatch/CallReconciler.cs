@@ -73,10 +73,11 @@ public sealed class CallReconciler(
 
         if (!outcome.State.IsTerminal())
         {
-            var leaseUntil = now + TimeSpan.FromMinutes(1);
-            await transitions.UpdateAsync(call.Id, outcome.State, (s, _) => s
-                .SetProperty(c => c.ConversationId, conversationId)
-                .SetProperty(c => c.LeaseExpiresAt, leaseUntil), cancellationToken);
+            await transitions.UpdateAsync(call.Id, outcome.State, new CallChange
+            {
+                ConversationId = conversationId,
+                Lease = new(now + TimeSpan.FromMinutes(1)),
+            }, cancellationToken);
         }
     }
 
@@ -119,16 +120,19 @@ public sealed class CallReconciler(
     {
         if (now - (call.DialedAt ?? call.CreatedAt) > GiveUpAfter)
         {
-            await transitions.ApplyAsync(call.Id, ActiveStates, CallState.Expired, "lease_expired", (s, at) => s
-                .SetProperty(c => c.LastError, error)
-                .SetProperty(c => c.EndedAt, at)
-                .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+            await transitions.ApplyAsync(call.Id, ActiveStates, CallState.Expired, "lease_expired", new CallChange
+            {
+                LastError = error,
+                Ended = true,
+                Lease = Settable<DateTime>.Clear,
+            }, cancellationToken);
             return;
         }
 
-        var retryAt = now + RetryDelay;
-        await transitions.UpdateAsync(call.Id, call.State, (s, _) => s
-            .SetProperty(c => c.LastError, error)
-            .SetProperty(c => c.LeaseExpiresAt, retryAt), cancellationToken);
+        await transitions.UpdateAsync(call.Id, call.State, new CallChange
+        {
+            LastError = error,
+            Lease = new(now + RetryDelay),
+        }, cancellationToken);
     }
 }

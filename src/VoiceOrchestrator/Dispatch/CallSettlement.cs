@@ -14,60 +14,31 @@ public sealed class CallSettlement(CallTransitions transitions, TimeProvider clo
 
     public Task<TransitionResult> ApplyAsync(Guid callId, ConversationOutcome outcome, string reason, CancellationToken cancellationToken)
     {
+        var now = clock.GetUtcNow().UtcDateTime;
         if (!outcome.State.IsTerminal())
         {
             // Still going: record the ids and move forward (never backward), with a fresh lease.
-            var leaseUntil = clock.GetUtcNow().UtcDateTime.AddSeconds(options.Value.CallLeaseSeconds);
             var from = outcome.State == CallState.InProgress ? BeforeAnswer : [CallState.Dialing];
-            return transitions.ApplyAsync(callId, from, outcome.State, reason, (s, now) =>
+            return transitions.ApplyAsync(callId, from, outcome.State, reason, new CallChange
             {
-                s.SetProperty(c => c.ConversationId, outcome.ConversationId).SetProperty(c => c.LeaseExpiresAt, leaseUntil);
-                if (outcome.State == CallState.InProgress)
-                {
-                    s.SetProperty(c => c.AnsweredAt, outcome.AnsweredAt ?? now);
-                }
+                ConversationId = outcome.ConversationId,
+                Lease = new(now.AddSeconds(options.Value.CallLeaseSeconds)),
+                AnsweredAt = outcome.State == CallState.InProgress ? outcome.AnsweredAt ?? now : null,
             }, cancellationToken);
         }
 
-        return transitions.ApplyAsync(callId, Open, outcome.State, reason, (s, now) =>
+        return transitions.ApplyAsync(callId, Open, outcome.State, reason, new CallChange
         {
-            s.SetProperty(c => c.ConversationId, outcome.ConversationId)
-                .SetProperty(c => c.EndedAt, now)
-                .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null);
-            if (outcome.DurationSecs is { } duration)
-            {
-                s.SetProperty(c => c.DurationSecs, duration);
-            }
-
-            if (outcome.TerminationReason is { } termination)
-            {
-                s.SetProperty(c => c.TerminationReason, termination);
-            }
-
-            if (outcome.FailureReason is { } failure)
-            {
-                s.SetProperty(c => c.FailureReason, failure);
-            }
-
-            if (outcome.Credits is { } credits)
-            {
-                s.SetProperty(c => c.ElevenLabsCredits, credits);
-            }
-
-            if (outcome.CostUsd is { } cost)
-            {
-                s.SetProperty(c => c.CostElevenLabs, cost);
-            }
-
-            if (outcome.AnsweredAt is { } answeredAt)
-            {
-                s.SetProperty(c => c.AnsweredAt, answeredAt);
-            }
-
-            if (outcome.CallSid is { } callSid)
-            {
-                s.SetProperty(c => c.ProviderCallId, callSid);
-            }
+            ConversationId = outcome.ConversationId,
+            Ended = true,
+            Lease = Settable<DateTime>.Clear,
+            DurationSecs = outcome.DurationSecs,
+            TerminationReason = outcome.TerminationReason,
+            FailureReason = outcome.FailureReason,
+            ElevenLabsCredits = outcome.Credits,
+            CostElevenLabs = outcome.CostUsd,
+            AnsweredAt = outcome.AnsweredAt,
+            ProviderCallId = outcome.CallSid,
         }, cancellationToken);
     }
 
@@ -80,10 +51,12 @@ public sealed class CallSettlement(CallTransitions transitions, TimeProvider clo
             "no-answer" or "no_answer" => CallState.NoAnswer,
             _ => CallState.Failed,
         };
-        return transitions.ApplyAsync(callId, Open, state, "call_initiation_failure", (s, now) => s
-            .SetProperty(c => c.ConversationId, conversationId)
-            .SetProperty(c => c.FailureReason, failureReason ?? "unknown")
-            .SetProperty(c => c.EndedAt, now)
-            .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+        return transitions.ApplyAsync(callId, Open, state, "call_initiation_failure", new CallChange
+        {
+            ConversationId = conversationId,
+            FailureReason = failureReason ?? "unknown",
+            Ended = true,
+            Lease = Settable<DateTime>.Clear,
+        }, cancellationToken);
     }
 }
