@@ -23,7 +23,7 @@ public enum TransitionResult
 /// and finds the transition no longer applies. This is the hottest write of the service (two per
 /// call), so it is one prepared statement rather than a query built per call.
 /// </summary>
-public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal)
+public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots)
 {
     private const string UpdateSql = """
         UPDATE calls SET
@@ -80,6 +80,7 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
             await transaction.CommitAsync(cancellationToken);
             if (current.State.HoldsSlot() && !to.HoldsSlot())
             {
+                slots.Released(callId);
                 signal.SlotFreed();
             }
 

@@ -12,7 +12,7 @@ namespace VoiceOrchestrator.Dispatch;
 /// the dispatcher lease, before any provider request is sent.
 /// </summary>
 public sealed class CallClaimer(
-    OrchestratorDbContext db, DispatcherLeaseKeeper lease, IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<CallClaimer> logger)
+    OrchestratorDbContext db, DispatcherLeaseKeeper lease, ActiveSlots slots, IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<CallClaimer> logger)
 {
     /// <summary>Extra candidates fetched per group, to step over numbers that are already in a call.</summary>
     private const int Slack = 4;
@@ -22,7 +22,7 @@ public sealed class CallClaimer(
         var settings = options.Value;
         // Microsecond precision: PostgreSQL keeps no finer, and the claim reads its rows back by this value.
         var now = Microseconds(clock.GetUtcNow().UtcDateTime);
-        var active = await QueueView.ActiveCallsAsync(db, cancellationToken);
+        var active = slots.Snapshot();
         var limits = new AdmissionLimits(
             settings.ConcurrencyLimit,
             remoteActive,
@@ -94,6 +94,7 @@ public sealed class CallClaimer(
             CallId = c.Id, FromState = CallState.Queued, ToState = CallState.Dialing, Reason = "claimed", Attempt = c.Attempts, At = now,
         }).ToList();
         await BulkInserter.InsertAsync(db, events, cancellationToken);
+        slots.Claimed(claimed);
         await transaction.CommitAsync(cancellationToken);
         return claimed;
     }

@@ -17,6 +17,7 @@ public sealed class CallDispatcher(
     DispatcherLeaseKeeper lease,
     DispatchSignal signal,
     IRemoteActiveCalls remoteActive,
+    ActiveSlots slots,
     IOptions<OrchestratorOptions> options,
     TimeProvider clock,
     ILogger<CallDispatcher> logger) : BackgroundService
@@ -113,6 +114,7 @@ public sealed class CallDispatcher(
         {
             // A new leader trusts nothing cached and settles what the last one left behind.
             _snapshot.Replace([], new Dictionary<string, int>(), null);
+            slots.Invalidate();
             _lastSweep = null;
         }
 
@@ -152,6 +154,11 @@ public sealed class CallDispatcher(
         if (_snapshot.IsEmpty)
         {
             return false;
+        }
+
+        if (Due(slots.RefreshedAt, ActiveSlots.RefreshInterval))
+        {
+            await slots.RefreshAsync(db, clock.GetTimestamp(), cancellationToken);
         }
 
         var capacity = _pacer!.Take(freeWorkers);

@@ -13,6 +13,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<DemoEmulatorHost>();
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<EarlyEvents>();
+        services.AddSingleton<ActiveSlots>();
         services.AddSingleton<DispatcherLeaseKeeper>();
         services.AddSingleton<IRemoteActiveCalls, NoRemoteActiveCalls>();
         services.AddSingleton<CallDispatcher>();

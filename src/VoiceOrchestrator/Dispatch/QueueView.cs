@@ -50,12 +50,6 @@ public static class QueueView
         return groups;
     }
 
-    public static Task<List<ActiveCall>> ActiveCallsAsync(OrchestratorDbContext db, CancellationToken cancellationToken) =>
-        db.Calls
-            .Where(c => c.State == CallState.Dialing || c.State == CallState.Ringing || c.State == CallState.InProgress)
-            .Select(c => new ActiveCall(c.WorkspaceId, c.CampaignId, c.BatchId, c.Lane, c.ToNumber))
-            .ToListAsync(cancellationToken);
-
     /// <summary>Workspace limits, and the workspaces that are disabled (limit 0: nothing of theirs is dialed).</summary>
     public static async Task<Dictionary<string, int>> WorkspaceLimitsAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
     {

@@ -1,0 +1,72 @@
+using Microsoft.EntityFrameworkCore;
+using VoiceOrchestrator.Calls;
+using VoiceOrchestrator.Storage;
+
+namespace VoiceOrchestrator.Dispatch;
+
+/// <summary>
+/// The dispatcher's view of the calls holding slots, kept so that a dispatch cycle does not read
+/// every active row again. It only ever over-counts: claims are added before their dial starts,
+/// a release made in this process removes its call after the release has committed, and the whole
+/// view is re-read from the database every <see cref="RefreshInterval"/> (which also catches
+/// releases made by other instances). Over-counting can delay a dial; it can never exceed a limit.
+/// </summary>
+public sealed class ActiveSlots
+{
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _gate = new();
+    private Dictionary<Guid, ActiveCall> _calls = [];
+
+    public long? RefreshedAt { get; private set; }
+
+    public async Task RefreshAsync(OrchestratorDbContext db, long timestamp, CancellationToken cancellationToken)
+    {
+        var rows = await db.Calls
+            .Where(c => c.State == CallState.Dialing || c.State == CallState.Ringing || c.State == CallState.InProgress)
+            .Select(c => new { c.Id, Call = new ActiveCall(c.WorkspaceId, c.CampaignId, c.BatchId, c.Lane, c.ToNumber) })
+            .ToListAsync(cancellationToken);
+        lock (_gate)
+        {
+            _calls = rows.ToDictionary(r => r.Id, r => r.Call);
+            RefreshedAt = timestamp;
+        }
+    }
+
+    /// <summary>Forgets everything; the next cycle reads the database again.</summary>
+    public void Invalidate()
+    {
+        lock (_gate)
+        {
+            _calls = [];
+            RefreshedAt = null;
+        }
+    }
+
+    public List<ActiveCall> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _calls.Values];
+        }
+    }
+
+    public void Claimed(IEnumerable<Call> calls)
+    {
+        lock (_gate)
+        {
+            foreach (var call in calls)
+            {
+                _calls[call.Id] = new ActiveCall(call.WorkspaceId, call.CampaignId, call.BatchId, call.Lane, call.ToNumber);
+            }
+        }
+    }
+
+    public void Released(Guid callId)
+    {
+        lock (_gate)
+        {
+            _calls.Remove(callId);
+        }
+    }
+}
