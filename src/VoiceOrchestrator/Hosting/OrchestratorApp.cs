@@ -117,5 +117,8 @@ public static class OrchestratorApp
         builder.Logging.AddFilter("Microsoft", frameworkLevel);
         builder.Logging.AddFilter("System", frameworkLevel);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", level);
+        // Authentication pulls in data protection, which warns about unencrypted keys at every start;
+        // this service keeps nothing in it (API keys are checked against the database).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
     }
 }

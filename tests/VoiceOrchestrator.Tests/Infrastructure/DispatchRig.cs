@@ -74,6 +74,11 @@ public sealed class DispatchRig : IAsyncDisposable
         return rig;
     }
 
+    /// <summary>A rig on a SQLite file: for tests that need no PostgreSQL and so need not wait for the "postgres" collection.</summary>
+    public static Task<DispatchRig> StartSqliteAsync(
+        SimulatorOptions simulator, IReadOnlyDictionary<string, string?>? settings = null, int instances = 1) =>
+        StartAsync(DatabaseKind.Sqlite, null!, simulator, settings, instances); // SQLite never touches the PostgreSQL fixture.
+
     /// <summary>Starts one more instance, or restarts the webhook receiver on its old port after a kill.</summary>
     public async Task<ServiceProcess> StartInstanceAsync(int? port = null)
     {
