@@ -44,7 +44,7 @@ public static class CallsApi
 
     public static async Task<IResult> CreatePriorityCall(
         PriorityCallRequest request, HttpContext http, WorkspaceResolver resolver, OrchestratorDbContext db, CallIntake intake,
-        CallStore store, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
+        CallStore store, CampaignDirectory campaigns, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
     {
         var scope = await resolver.ResolveAsync(http.User, request.WorkspaceId, cancellationToken);
         if (scope.Error is not null)
@@ -54,6 +54,12 @@ public static class CallsApi
 
         var errors = new ValidationErrors();
         var gateMode = ReadGateMode(http, GateMode.Direct, errors);
+        if (request.CampaignId is not null
+            && await campaigns.FindAsync(scope.WorkspaceId!, request.CampaignId, cancellationToken) is { Status: CampaignStatus.Cancelled or CampaignStatus.Completed } closed)
+        {
+            return Problems.Conflict($"Campaign '{closed.Id}' is {closed.Status.ToString().ToLowerInvariant()}; it takes no new calls.");
+        }
+
         var directory = await WorkspaceDirectory.LoadAsync(db, scope.WorkspaceId!, cancellationToken);
         var call = intake.FromPriority(request, scope.WorkspaceId!, gateMode, directory, errors);
         if (call is null || !errors.IsEmpty)
@@ -139,9 +145,9 @@ public static class CallsApi
         var errors = new ValidationErrors();
         var page = query.Page ?? 1;
         var limit = query.Limit ?? 50;
-        if (page < 1)
+        if (page < 1 || (long)(page - 1) * Math.Max(limit, 1) > int.MaxValue)
         {
-            errors.Add("page", "Must be 1 or more.");
+            errors.Add("page", "Must be 1 or more, and not beyond the last call.");
         }
 
         if (limit is < 1 or > MaxPageSize)

@@ -150,7 +150,13 @@ public sealed class CallIntake(TimeProvider clock, Microsoft.Extensions.Options.
             return new BulkIntake([], errors, rejected, duplicates);
         }
 
-        return new BulkIntake(calls, errors, rejected, duplicates) { BatchId = batchId, Concurrency = settings.Concurrency, MachineDetectionTimeout = settings.MachineDetectionTimeout };
+        return new BulkIntake(calls, errors, rejected, duplicates)
+        {
+            BatchId = batchId,
+            Concurrency = settings.Concurrency,
+            MachineDetectionTimeout = settings.MachineDetectionTimeout,
+            EnableMachineDetection = request.EnableMachineDetection ?? true,
+        };
     }
 
     private static List<BulkAgent> BulkAgents(BulkCallRequest request, WorkspaceDirectory directory, ValidationErrors errors)
@@ -262,6 +268,7 @@ public sealed record BulkIntake(List<Call> Calls, ValidationErrors Errors, List<
     public Guid BatchId { get; init; }
     public int Concurrency { get; init; }
     public int MachineDetectionTimeout { get; init; }
+    public bool EnableMachineDetection { get; init; } = true;
 }
 
 public sealed record BulkItemError(int Index, IDictionary<string, string[]> Errors);

@@ -24,7 +24,7 @@ public sealed class CampaignDirectory(OrchestratorDbContext db, TimeProvider clo
             INSERT INTO campaigns (workspace_id, id, name, status, concurrency, gate_mode, machine_detection_timeout,
                                    enable_machine_detection, metadata, created_at, updated_at)
             VALUES ({workspaceId}, {campaignId}, {campaignId}, {status}, {bulk.Concurrency}, {mode}, {bulk.MachineDetectionTimeout},
-                    {true}, {null}, {now}, {now})
+                    {bulk.EnableMachineDetection}, {null}, {now}, {now})
             ON CONFLICT DO NOTHING
             """, cancellationToken);
     }

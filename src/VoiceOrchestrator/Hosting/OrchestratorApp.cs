@@ -71,6 +71,7 @@ public static class OrchestratorApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseMiddleware<NulCharacterGuardMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
@@ -99,6 +100,7 @@ public static class OrchestratorApp
         json.PropertyNameCaseInsensitive = true;
         json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        json.Converters.Add(new NulRejectingStringConverter());
     }
 
     private static void ConfigureLogging(WebApplicationBuilder builder, OrchestratorOptions settings)

@@ -86,7 +86,7 @@ public sealed class MigratedSchemaTests(PostgresFixture postgres) : ServiceTestB
         Assert.Equal(2, (await db.CampaignDailyAggregates.SingleAsync()).Totals.Completed);
         Assert.Equal("conv_1", (await db.Conversations.SingleAsync()).ConversationId);
         Assert.Equal("manual", (await db.SyncLogs.SingleAsync()).Type);
-        Assert.Equal(1, (await db.DispatcherLeases.SingleAsync()).Generation);
+        Assert.Equal(1, (await db.DispatcherLeases.SingleAsync(l => l.Name == "test")).Generation);
         Assert.Equal(202, (await db.IdempotencyKeys.SingleAsync()).StatusCode);
     }
 
