@@ -67,31 +67,113 @@ public static class BulkInserter
         await importer.CompleteAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// SQLite: multi-row INSERTs. Binding parameters is the cost here (one bind per value per
+    /// row), so columns that are null in every row are left out, columns with one value for every
+    /// row (workspace, agent, state, timestamps of a bulk request…) are bound once per statement,
+    /// and only the columns that differ from row to row are bound per row.
+    /// </summary>
     private static async Task InsertEachAsync<T>(DbConnection connection, DbTransaction? transaction, string table, Column[] columns, IReadOnlyList<T> rows, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText =
-            $"INSERT INTO {Quote(table)} ({string.Join(", ", columns.Select(c => Quote(c.Name)))}) " +
-            $"VALUES ({string.Join(", ", columns.Select((_, i) => "$p" + i))})";
-        var parameters = new DbParameter[columns.Length];
-        for (var i = 0; i < columns.Length; i++)
+        var values = new object?[rows.Count][];
+        for (var r = 0; r < rows.Count; r++)
         {
-            // Created through the type mapping so that, e.g., a Guid is bound as TEXT exactly as EF stores it.
-            parameters[i] = columns[i].Mapping.CreateParameter(command, "$p" + i, null, nullable: true);
-            command.Parameters.Add(parameters[i]);
+            values[r] = new object?[columns.Length];
+            for (var c = 0; c < columns.Length; c++)
+            {
+                values[r][c] = columns[c].ProviderValue(rows[r]!);
+            }
         }
 
-        command.Prepare();
-        foreach (var row in rows)
+        var constant = new List<int>();
+        var varying = new List<int>();
+        for (var c = 0; c < columns.Length; c++)
         {
-            for (var i = 0; i < columns.Length; i++)
+            var first = values[0][c];
+            var same = true;
+            for (var r = 1; r < rows.Count && same; r++)
             {
-                parameters[i].Value = columns[i].ProviderValue(row!) ?? DBNull.Value;
+                same = Equals(values[r][c], first);
             }
 
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            if (same && first is null)
+            {
+                continue; // The column's default (NULL) is what every row wants.
+            }
+
+            (same ? constant : varying).Add(c);
         }
+
+        const int MaxVariables = 30_000;
+        const int MaxRowsPerStatement = 500;
+        var rowsPerStatement = varying.Count == 0
+            ? MaxRowsPerStatement
+            : Math.Clamp((MaxVariables - constant.Count) / varying.Count, 1, MaxRowsPerStatement);
+        DbCommand? command = null;
+        try
+        {
+            for (var start = 0; start < rows.Count; start += rowsPerStatement)
+            {
+                var count = Math.Min(rowsPerStatement, rows.Count - start);
+                if (command is null || command.Parameters.Count != constant.Count + count * varying.Count)
+                {
+                    if (command is not null)
+                    {
+                        await command.DisposeAsync();
+                    }
+
+                    command = CreateMultiRowInsert(connection, transaction, table, columns, constant, varying, count, values[0]);
+                }
+
+                for (var r = 0; r < count; r++)
+                {
+                    var row = values[start + r];
+                    for (var k = 0; k < varying.Count; k++)
+                    {
+                        command.Parameters[constant.Count + r * varying.Count + k].Value = row[varying[k]] ?? DBNull.Value;
+                    }
+                }
+
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            if (command is not null)
+            {
+                await command.DisposeAsync();
+            }
+        }
+    }
+
+    private static DbCommand CreateMultiRowInsert(
+        DbConnection connection, DbTransaction? transaction, string table, Column[] columns, List<int> constant, List<int> varying, int rowCount, object?[] firstRow)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        var names = constant.Concat(varying).Select(c => Quote(columns[c].Name));
+        var sql = new System.Text.StringBuilder($"INSERT INTO {Quote(table)} ({string.Join(", ", names)}) VALUES ");
+        foreach (var c in constant)
+        {
+            // Created through the type mapping so that, e.g., a Guid is bound as TEXT exactly as EF stores it.
+            var parameter = columns[c].Mapping.CreateParameter(command, "$c" + c, null, nullable: true);
+            parameter.Value = firstRow[c] ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        for (var r = 0; r < rowCount; r++)
+        {
+            sql.Append(r == 0 ? "(" : ", (");
+            sql.Append(string.Join(", ", constant.Select(c => "$c" + c).Concat(varying.Select(k => $"$r{r}_{k}"))));
+            sql.Append(')');
+            foreach (var k in varying)
+            {
+                command.Parameters.Add(columns[k].Mapping.CreateParameter(command, $"$r{r}_{k}", null, nullable: true));
+            }
+        }
+
+        command.CommandText = sql.ToString();
+        return command;
     }
 
     /// <summary>Integer keys numbered by the database (call_events.id); everything else is written as given.</summary>
