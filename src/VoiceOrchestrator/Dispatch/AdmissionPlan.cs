@@ -55,10 +55,10 @@ public static class AdmissionPlan
 
         var globalRoom = limits.GlobalLimit - active.Count - limits.RemoteActive;
         var remaining = Math.Min(capacity, globalRoom);
-        var reservedUnused = Math.Max(0, limits.ReservedForPriority - activePriority);
-
         foreach (var lane in new[] { CallLane.Priority, CallLane.Bulk })
         {
+            // Priority calls admitted in this cycle fill the reserve first, as active ones do.
+            var reservedUnused = Math.Max(0, limits.ReservedForPriority - activePriority - Given(quotas));
             var laneRoom = lane == CallLane.Bulk ? Math.Min(remaining, globalRoom - reservedUnused - Given(quotas)) : remaining;
             var levels = groups.Where(g => g.Key.Lane == lane).GroupBy(g => g.MaxPriority).OrderByDescending(level => level.Key);
             foreach (var level in levels)

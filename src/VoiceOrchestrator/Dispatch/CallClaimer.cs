@@ -38,7 +38,8 @@ public sealed class CallClaimer(
         var chosen = new List<Call>();
         foreach (var (group, quota) in quotas)
         {
-            var candidates = await QueueView.CandidatesAsync(db, group, now, quota + Slack, cancellationToken);
+            var busyHere = busyNumbers.Where(b => b.WorkspaceId == group.WorkspaceId).Select(b => b.ToNumber).ToList();
+            var candidates = await QueueView.CandidatesAsync(db, group, now, quota + Slack, busyHere, cancellationToken);
             var taken = 0;
             foreach (var call in candidates)
             {
@@ -54,7 +55,8 @@ public sealed class CallClaimer(
                 }
             }
 
-            snapshot.Consumed(group, candidates.Count < quota + Slack ? null : taken);
+            // A short read means the group ran dry, unless busy numbers were stepped over (their calls still wait).
+            snapshot.Consumed(group, candidates.Count < quota + Slack && busyHere.Count == 0 ? null : taken);
         }
 
         if (chosen.Count == 0)

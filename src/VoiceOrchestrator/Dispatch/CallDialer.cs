@@ -24,6 +24,7 @@ public sealed class CallDialer(
     ILogger<CallDialer> logger)
 {
     public const string SipTrunkPath = "/v1/convai/sip-trunk/outbound-call";
+    public const int RingingLeaseSeconds = 90;
     private static readonly CallState[] Dialing = [CallState.Dialing];
 
     public async Task<DialOutcome> DialAsync(Call call, CancellationToken cancellationToken)
@@ -66,7 +67,8 @@ public sealed class CallDialer(
                     ConversationId = outcome.ConversationId,
                     ProviderCallId = outcome.ProviderCallId,
                     SipTrunkUsed = path.Contains("sip-trunk", StringComparison.Ordinal),
-                    Lease = new(DateTime.UtcNow.AddSeconds(options.Value.CallLeaseSeconds)),
+                    // Until answered, look again within a ring time: a lost failure event must not hold the slot for CALL_LEASE_SECONDS.
+                    Lease = new(DateTime.UtcNow.AddSeconds(Math.Min(options.Value.CallLeaseSeconds, RingingLeaseSeconds))),
                 };
                 var result = await transitions.ApplyAsync(call.Id, Dialing, CallState.Ringing, "provider_accepted", accepted, cancellationToken);
                 if (result != TransitionResult.Applied)

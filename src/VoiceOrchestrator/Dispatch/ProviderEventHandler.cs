@@ -36,12 +36,29 @@ public sealed class ProviderEventHandler(OrchestratorDbContext db, CallSettlemen
         }
 
         var outcome = type == Transcription ? ConversationOutcome.Parse(data) : null;
-        var callId = await FindCallAsync(outcome?.UserId, conversationId, cancellationToken);
+        var userId = outcome?.UserId ?? ClientDataUserId(data);
+        var callId = await FindCallAsync(userId, conversationId, cancellationToken);
         if (callId is null)
         {
+            // A short call can end before its dial's answer was recorded, possibly by another
+            // instance. Park the event for this process's dialer, and look again for a moment in
+            // case the other instance records it; whoever takes the parked event applies it.
             earlyEvents.Add(conversationId, type, data);
-            logger.LogInformation("ElevenLabs {Type} for unknown conversation {ConversationId}; kept briefly in case its dial is still being recorded", type, conversationId);
-            return ProviderEventResult.UnknownCall;
+            for (var wait = 0; wait < EarlyEventPolls && callId is null; wait++)
+            {
+                await Task.Delay(EarlyEventPollInterval, cancellationToken);
+                callId = await FindCallAsync(userId, conversationId, cancellationToken);
+            }
+
+            if (callId is null || !earlyEvents.TryTake(conversationId, out _, out _))
+            {
+                if (callId is null)
+                {
+                    logger.LogInformation("ElevenLabs {Type} for unknown conversation {ConversationId}", type, conversationId);
+                }
+
+                return callId is null ? ProviderEventResult.UnknownCall : ProviderEventResult.Applied;
+            }
         }
 
         var result = type == Transcription
@@ -60,6 +77,16 @@ public sealed class ProviderEventHandler(OrchestratorDbContext db, CallSettlemen
         var byConversation = await db.Calls.Where(c => c.ConversationId == conversationId).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken);
         return byConversation;
     }
+
+    private const int EarlyEventPolls = 12;
+    private static readonly TimeSpan EarlyEventPollInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary><c>call_initiation_failure</c> may echo the client data (unconfirmed by the contract); use it when it does.</summary>
+    private static string? ClientDataUserId(JsonElement data) =>
+        data.TryGetProperty("conversation_initiation_client_data", out var clientData) && clientData.ValueKind == JsonValueKind.Object
+        && clientData.TryGetProperty("user_id", out var userId) && userId.ValueKind == JsonValueKind.String
+            ? userId.GetString()
+            : null;
 
     private static string? FailureReason(JsonElement data) =>
         data.TryGetProperty("failure_reason", out var reason) && reason.ValueKind == JsonValueKind.String ? reason.GetString() : null;

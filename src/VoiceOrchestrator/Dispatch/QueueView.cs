@@ -59,11 +59,18 @@ public static class QueueView
         return rows.ToDictionary(w => w.Id, w => w.IsActive ? w.ConcurrencyLimit!.Value : 0, StringComparer.Ordinal);
     }
 
-    /// <summary>The next due calls of one group: higher priority first, then oldest first.</summary>
-    public static Task<List<Call>> CandidatesAsync(OrchestratorDbContext db, QueueGroup group, DateTime now, int count, CancellationToken cancellationToken)
+    /// <summary>The next due calls of one group to numbers not in a call: higher priority first, then oldest first.</summary>
+    public static Task<List<Call>> CandidatesAsync(
+        OrchestratorDbContext db, QueueGroup group, DateTime now, int count, List<string> busyNumbers, CancellationToken cancellationToken)
     {
         var query = db.Calls.Where(c => c.State == CallState.Queued && c.WorkspaceId == group.WorkspaceId && c.Lane == group.Lane
                                         && (c.NextAttemptAt == null || c.NextAttemptAt <= now));
+        if (busyNumbers.Count > 0)
+        {
+            // Step over every number already in a call, so that repeats of one number cannot hold up the rest of the group.
+            query = query.Where(c => !busyNumbers.Contains(c.ToNumber));
+        }
+
         query = group.CampaignId is null ? query.Where(c => c.CampaignId == null) : query.Where(c => c.CampaignId == group.CampaignId);
         query = group.BatchId is null ? query.Where(c => c.BatchId == null) : query.Where(c => c.BatchId == group.BatchId);
         return query.OrderByDescending(c => c.Priority).ThenBy(c => c.Id).Take(count).ToListAsync(cancellationToken);

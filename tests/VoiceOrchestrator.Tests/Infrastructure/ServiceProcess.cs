@@ -50,7 +50,23 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, int? port = null)
     {
-        port ??= FreePort();
+        // A port picked free can be taken by another test before the service binds it; try a few.
+        for (var attempt = 1; ; attempt++)
+        {
+            var chosen = port ?? FreePort();
+            try
+            {
+                return await StartOnceAsync(environment, chosen);
+            }
+            catch (InvalidOperationException ex) when (port is null && attempt < 4 && ex.Message.Contains("address already in use", StringComparison.Ordinal))
+            {
+                // Try another port.
+            }
+        }
+    }
+
+    private static async Task<ServiceProcess> StartOnceAsync(IReadOnlyDictionary<string, string?> environment, int? port)
+    {
         var start = new ProcessStartInfo("dotnet", [ServiceAssembly()])
         {
             RedirectStandardOutput = true,
@@ -58,7 +74,9 @@ public sealed class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        start.Environment["SERVICE_PORT"] = port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SERVICE_PORT"] = port!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Loopback only: tests never listen on other interfaces.
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.Value}";
         start.Environment["ORCHESTRATOR_ADMIN_TOKEN"] = OrchestratorFactory.AdminToken;
         start.Environment["LOG_LEVEL"] = "info";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
