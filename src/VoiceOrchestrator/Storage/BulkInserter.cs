@@ -105,7 +105,8 @@ public static class BulkInserter
         }
 
         const int MaxVariables = 30_000;
-        const int MaxRowsPerStatement = 500;
+        // Microsoft.Data.Sqlite finds each parameter by name on every execution, so very wide statements cost more than they save.
+        const int MaxRowsPerStatement = 100;
         var rowsPerStatement = varying.Count == 0
             ? MaxRowsPerStatement
             : Math.Clamp((MaxVariables - constant.Count) / varying.Count, 1, MaxRowsPerStatement);

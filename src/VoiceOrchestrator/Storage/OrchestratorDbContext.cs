@@ -95,9 +95,9 @@ public sealed class OrchestratorDbContext(DbContextOptions<OrchestratorDbContext
                 .HasDatabaseName("ix_calls_active_lease");
             e.HasIndex(c => new { c.WorkspaceId, c.CreatedAt }).HasDatabaseName("ix_calls_workspace_created");
             e.HasIndex(c => new { c.WorkspaceId, c.CampaignId, c.State }).HasDatabaseName("ix_calls_workspace_campaign_state");
-            e.HasIndex(c => c.ConversationId).HasDatabaseName("ix_calls_conversation");
-            e.HasIndex(c => c.ProviderCallId).HasDatabaseName("ix_calls_provider_call");
-            e.HasIndex(c => c.TwilioCallSid).HasDatabaseName("ix_calls_twilio_call_sid");
+            e.HasIndex(c => c.ConversationId).HasFilter("conversation_id IS NOT NULL").HasDatabaseName("ix_calls_conversation");
+            e.HasIndex(c => c.ProviderCallId).HasFilter("provider_call_id IS NOT NULL").HasDatabaseName("ix_calls_provider_call");
+            e.HasIndex(c => c.TwilioCallSid).HasFilter("twilio_call_sid IS NOT NULL").HasDatabaseName("ix_calls_twilio_call_sid");
             e.HasIndex(c => c.BatchId).HasDatabaseName("ix_calls_batch");
         });
 
