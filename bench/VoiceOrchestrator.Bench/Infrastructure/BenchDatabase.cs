@@ -83,7 +83,8 @@ internal sealed class SqliteBenchDatabase : BenchDatabase
         "journal_mode: " + await TextAsync("PRAGMA journal_mode", cancellationToken),
         // Set per connection by the service (SqliteConnectionPragmas), so not readable from here.
         "synchronous: NORMAL (service connection pragma)",
-        "file: " + FilePath + " on " + FileSystems.Describe(_directory),
+        // The temp path itself differs per run and per machine; the file system is what matters.
+        "file: a fresh temp file on " + FileSystems.Describe(_directory),
     ];
 
     public override ValueTask DisposeAsync()
