@@ -49,6 +49,24 @@ internal abstract class BenchDatabase : IAsyncDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Every row of <c>call_events</c> as (call id, to_state, at), for timing analyses.</summary>
+    public async Task<List<(string CallId, string State, DateTime At)>> CallEventsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT call_id, to_state, at FROM call_events";
+        command.CommandTimeout = 300;
+        var rows = new List<(string, string, DateTime)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture) ?? "", reader.GetString(1), reader.GetDateTime(2)));
+        }
+
+        return rows;
+    }
+
     /// <summary>CPU time used so far by a separate database server; null when the database runs inside the service (SQLite).</summary>
     public virtual TimeSpan? ServerCpuTime => null;
 

@@ -51,7 +51,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <c>--service-env</c> values).
     /// </summary>
     public static async Task<ServiceProcess> StartAsync(
-        string serviceAssembly, string databaseUrl, IReadOnlyDictionary<string, string>? extra, CancellationToken cancellationToken)
+        string serviceAssembly, string databaseUrl, IReadOnlyDictionary<string, string>? extra, CancellationToken cancellationToken, int? fixedPort = null)
     {
         if (!File.Exists(serviceAssembly))
         {
@@ -60,7 +60,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         var directory = TempDirectory.Create("vo-bench-service");
-        var port = FreePort.Next();
+        // A caller that must tell another process the service's address before it starts (the provider emulator's webhook URL) picks the port.
+        var port = fixedPort ?? FreePort.Next();
         var environment = new Dictionary<string, string>
         {
             ["SERVICE_PORT"] = port.ToString(CultureInfo.InvariantCulture),
@@ -260,7 +261,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>The dotnet host running this bench (DOTNET_HOST_PATH is set by the SDK), else dotnet on PATH.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))

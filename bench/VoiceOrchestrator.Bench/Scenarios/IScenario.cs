@@ -31,6 +31,7 @@ internal static class ScenarioCatalog
     public static readonly IReadOnlyList<IScenario> All =
     [
         new IntakeScenario(),
+        new DispatchScenario(),
     ];
 
     public static IScenario? Find(string name) => All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -4,33 +4,15 @@ using VoiceOrchestrator.Storage;
 namespace VoiceOrchestrator.Calls;
 
 /// <summary>
-/// Guarded state changes of one call. Each is a conditional UPDATE on the state it expects plus a
-/// call_events row, in one transaction, so a late writer can never overwrite a newer state.
+/// Client-requested changes to one call: cancel (a guarded transition) and edits, both only while queued.
 /// </summary>
-public sealed class CallLifecycle(OrchestratorDbContext db, TimeProvider clock)
+public sealed class CallLifecycle(OrchestratorDbContext db, CallTransitions transitions, TimeProvider clock)
 {
     public async Task<Call?> CancelQueuedAsync(Guid callId, string reason, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var changed = await db.Calls
-            .Where(c => c.Id == callId && c.State == CallState.Queued)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.State, CallState.Cancelled)
-                .SetProperty(c => c.FailureReason, reason)
-                .SetProperty(c => c.EndedAt, now)
-                .SetProperty(c => c.UpdatedAt, now), cancellationToken);
-        if (changed == 0)
-        {
-            await transaction.RollbackAsync(cancellationToken);
-            return null;
-        }
-
-        var call = await db.Calls.FirstAsync(c => c.Id == callId, cancellationToken);
-        db.CallEvents.Add(new CallEvent { CallId = callId, FromState = CallState.Queued, ToState = CallState.Cancelled, Reason = reason, Attempt = call.Attempts, At = now });
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return call;
+        var result = await transitions.ApplyAsync(
+            callId, [CallState.Queued], CallState.Cancelled, reason, new CallChange { FailureReason = reason, Ended = true }, cancellationToken);
+        return result == TransitionResult.Applied ? await db.Calls.FirstAsync(c => c.Id == callId, cancellationToken) : null;
     }
 
     public async Task<Call?> UpdateQueuedAsync(Guid callId, CallChanges changes, CancellationToken cancellationToken)
