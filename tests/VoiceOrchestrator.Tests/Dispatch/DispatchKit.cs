@@ -63,7 +63,8 @@ internal static class DispatchKit
         var batchId = JsonDocument.Parse(text).RootElement.GetProperty("batchId").GetGuid();
         var calls = await ListCallsAsync(client, $"batchId={batchId}");
         Assert.Equal(numbers.Count, calls.Count);
-        return [.. calls.Select(c => c.Id)];
+        // In request order: call ids are time-ordered (UUIDv7), while the listing is newest first.
+        return [.. calls.Select(c => c.Id).Order(Comparer<Guid>.Create((a, b) => string.CompareOrdinal(a.ToString(), b.ToString())))];
     }
 
     /// <summary>All calls matching the query (without events), over all pages.</summary>
