@@ -1,0 +1,465 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using VoiceOrchestrator.Bench.Infrastructure;
+using VoiceOrchestrator.Bench.Reporting;
+
+namespace VoiceOrchestrator.Bench.Scenarios;
+
+/// <summary>
+/// Dispatch against the standalone provider emulator, one fresh database, emulator and service per phase:
+/// (a) end-to-end throughput of zero-length calls with a limit of 1,000 (target ≥ 1,000 calls/s);
+/// (b) slot utilization with 2 s calls and a limit of 50 while calls wait (target ≥ 98 % average;
+/// the emulator's maxConcurrency above the limit fails the scenario);
+/// (c) from (b)'s call_events, the time from the terminal event that freed a slot to the next dialing
+/// event (target p99 ≤ 20 ms).
+/// </summary>
+internal sealed class DispatchScenario : IScenario
+{
+    private const string PhoneNumberId = "phnum_bench";
+    private const string AgentId = "agent_bench";
+    private const string WebhookSecret = "bench-webhook-secret";
+    private const int ThroughputLimit = 1000;
+    private const int ThroughputBulks = 10;
+    private const int BulkConcurrencyMax = 100;
+    private const int SlotLimit = 50;
+    private const int SlotCallMs = 2000;
+    private const int SlotBulks = 4;
+    private static readonly string[] TerminalStates = ["completed", "busy", "no_answer", "machine_detected", "failed", "cancelled", "expired"];
+
+    public string Name => "dispatch";
+
+    public string Summary => "Calls through the provider emulator: end-to-end calls/s, slot utilization, webhook-to-next-dial latency.";
+
+    public IReadOnlyList<ScenarioOption> Options { get; } =
+    [
+        new("calls", "Zero-length calls for the throughput phase (10 bulks of calls/10).", "5000"),
+        new("slot-calls", "2 s calls for the slot-utilization phase (limit 50).", "2000"),
+    ];
+
+    public async Task<ScenarioReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var calls = context.Int("calls", 5_000, ThroughputBulks, 1_000_000);
+        var slotCalls = context.Int("slot-calls", 2_000, SlotBulks, 100_000);
+        var results = new List<DatabaseResult>();
+        foreach (var kind in context.Databases)
+        {
+            var throughput = await ThroughputAsync(kind, calls, context, cancellationToken);
+            var slots = await SlotsAsync(kind, slotCalls, context, cancellationToken);
+            results.Add(new DatabaseResult(kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL", throughput, slots));
+        }
+
+        return Report(results, calls, slotCalls, context);
+    }
+
+    private static async Task<ThroughputResult> ThroughputAsync(DatabaseKind kind, int calls, BenchContext context, CancellationToken cancellationToken)
+    {
+        await using var run = await Run.StartAsync(kind, "throughput", ThroughputLimit, ringMs: 0, callMs: 0, context, cancellationToken);
+        var perBulk = calls / ThroughputBulks;
+        var bodies = Enumerable.Range(0, ThroughputBulks)
+            .Select(i => BuildBody(i == ThroughputBulks - 1 ? calls - perBulk * (ThroughputBulks - 1) : perBulk, i * perBulk, BulkConcurrencyMax))
+            .ToList();
+        BenchContext.Log($"{run.Database.Name}: throughput: {calls:N0} zero-length calls in {ThroughputBulks} bulks, limit {ThroughputLimit}");
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            foreach (var body in bodies)
+            {
+                await run.PostBulkAsync(body, cancellationToken);
+            }
+
+            var intake = clock.Elapsed;
+            var timeout = TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(calls * 10.0);
+            var (completed, other) = await run.WaitAllDoneAsync(calls, timeout, clock, cancellationToken);
+            var elapsed = clock.Elapsed;
+            var stats = await run.Emulator.StatsAsync(cancellationToken);
+            BenchContext.Log($"{run.Database.Name}: throughput: {completed:N0} completed after {elapsed.TotalMilliseconds:N0} ms ({completed / elapsed.TotalSeconds:N0} calls/s), " +
+                $"emulator max concurrency {stats.MaxConcurrency}, dials {stats.AcceptedDials:N0}, webhooks {stats.WebhooksSent:N0}");
+            return new ThroughputResult(calls, intake, elapsed, completed, other, stats);
+        }
+        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw run.Fail(e);
+        }
+    }
+
+    private static async Task<SlotResult> SlotsAsync(DatabaseKind kind, int calls, BenchContext context, CancellationToken cancellationToken)
+    {
+        await using var run = await Run.StartAsync(kind, "slots", SlotLimit, ringMs: 0, callMs: SlotCallMs, context, cancellationToken);
+        var perBulk = calls / SlotBulks;
+        var bodies = Enumerable.Range(0, SlotBulks)
+            .Select(i => BuildBody(i == SlotBulks - 1 ? calls - perBulk * (SlotBulks - 1) : perBulk, i * perBulk, SlotLimit))
+            .ToList();
+        BenchContext.Log($"{run.Database.Name}: slots: {calls:N0} calls of {SlotCallMs} ms in {SlotBulks} bulks, limit {SlotLimit}");
+        var clock = Stopwatch.StartNew();
+        var timeout = TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(1.5 * calls * SlotCallMs / SlotLimit);
+        using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sampling = SampleAsync(run.Emulator, calls, timeout, stopSampling.Token);
+        try
+        {
+            foreach (var body in bodies)
+            {
+                await run.PostBulkAsync(body, cancellationToken);
+            }
+
+            var (completed, other) = await run.WaitAllDoneAsync(calls, timeout, clock, cancellationToken);
+            var elapsed = clock.Elapsed;
+            await stopSampling.CancelAsync();
+            var samples = await sampling;
+            var stats = await run.Emulator.StatsAsync(cancellationToken);
+            var events = await run.Database.CallEventsAsync(cancellationToken);
+            var latencies = DialLatencies(events);
+            BenchContext.Log($"{run.Database.Name}: slots: {completed:N0} completed after {elapsed.TotalMilliseconds:N0} ms, {samples.Count} samples while calls waited, " +
+                $"average {(samples.Count == 0 ? 0 : samples.Average()) / SlotLimit:P1}, emulator max concurrency {stats.MaxConcurrency}, {latencies.Count:N0} dial latencies");
+            return new SlotResult(calls, elapsed, completed, other, samples, stats, latencies);
+        }
+        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw run.Fail(e);
+        }
+        finally
+        {
+            await stopSampling.CancelAsync();
+            try
+            {
+                await sampling;
+            }
+            catch (Exception e) when (e is OperationCanceledException or HttpRequestException)
+            {
+                // Already reported, or the run is being torn down.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The emulator's activeCalls every 100 ms from the first accepted dial until every call has been
+    /// dialed (acceptedDials = calls): the window in which calls are still waiting in the queue.
+    /// </summary>
+    private static async Task<List<long>> SampleAsync(EmulatorProcess emulator, int calls, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var samples = new List<long>();
+        var clock = Stopwatch.StartNew();
+        var next = TimeSpan.Zero;
+        try
+        {
+            while (clock.Elapsed < timeout)
+            {
+                var stats = await emulator.StatsAsync(cancellationToken);
+                if (stats.AcceptedDials >= calls)
+                {
+                    break;
+                }
+
+                if (stats.AcceptedDials > 0)
+                {
+                    samples.Add(stats.ActiveCalls);
+                }
+
+                next += TimeSpan.FromMilliseconds(100);
+                var wait = next - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped by the caller: keep what was sampled.
+        }
+
+        return samples;
+    }
+
+    /// <summary>
+    /// For each dialing event: the time since the latest terminal event before it, counted only when a
+    /// call was waiting at that terminal event (queued before it and dialed after it).
+    /// </summary>
+    private static List<double> DialLatencies(List<(string CallId, string State, DateTime At)> events)
+    {
+        var sorted = events.OrderBy(e => e.At).ToList();
+        var latencies = new List<double>();
+        var queued = 0;
+        var dialed = 0;
+        DateTime? lastTerminal = null;
+        var waitingAtLastTerminal = false;
+        foreach (var e in sorted)
+        {
+            if (e.State == "queued")
+            {
+                queued++;
+            }
+            else if (e.State == "dialing")
+            {
+                if (lastTerminal is { } freed && waitingAtLastTerminal)
+                {
+                    latencies.Add((e.At - freed).TotalMilliseconds);
+                }
+
+                dialed++;
+            }
+            else if (Array.IndexOf(TerminalStates, e.State) >= 0)
+            {
+                lastTerminal = e.At;
+                waitingAtLastTerminal = queued > dialed;
+            }
+        }
+
+        return latencies;
+    }
+
+    private static byte[] BuildBody(int count, int firstNumber, int concurrency)
+    {
+        var buffer = new ArrayBufferWriter<byte>(count * 64 + 512);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("agents");
+            json.WriteStartObject();
+            json.WriteString("agentId", AgentId);
+            json.WriteString("agentPhoneNumberId", PhoneNumberId);
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteNumber("concurrency", concurrency);
+            json.WriteStartArray("calls");
+            for (var i = 0; i < count; i++)
+            {
+                json.WriteStartObject();
+                json.WriteString("toNumber", "+1555" + (firstNumber + i).ToString("D7", CultureInfo.InvariantCulture));
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static ScenarioReport Report(List<DatabaseResult> results, int calls, int slotCalls, BenchContext context)
+    {
+        var throughput = new TextTable("database", "calls", "10 POSTs", "all completed", "calls/s end to end", "completed", "other terminal", "emulator max concurrency", "target ≥ 1,000 calls/s");
+        throughput.RightAligned.UnionWith(Enumerable.Range(1, 7));
+        var slots = new TextTable("database", "calls", "all completed", "samples", "average utilization", "max utilization", "emulator max concurrency", "target ≥ 98 %");
+        slots.RightAligned.UnionWith(Enumerable.Range(1, 6));
+        var latency = new TextTable("database", "dials measured", "p50", "p95", "p99", "max", "target p99 ≤ 20 ms");
+        latency.RightAligned.UnionWith(Enumerable.Range(1, 5));
+        var problems = new List<string>();
+        foreach (var r in results)
+        {
+            var t = r.Throughput;
+            var rate = t.Completed / t.Elapsed.TotalSeconds;
+            throughput.Add(r.Database, N(t.Calls), Ms(t.Intake.TotalMilliseconds), Ms(t.Elapsed.TotalMilliseconds), N((long)rate), N(t.Completed), N(t.Other),
+                N(t.Stats.MaxConcurrency), rate >= 1000 ? "met" : $"missed ({rate / 1000:P0} of it)");
+            if (t.Completed != t.Calls)
+            {
+                problems.Add($"{r.Database} throughput: {t.Completed:N0} of {t.Calls:N0} calls completed ({t.Other:N0} in another terminal state)");
+            }
+
+            if (t.Stats.MaxConcurrency > ThroughputLimit)
+            {
+                problems.Add($"{r.Database} throughput: the emulator saw {t.Stats.MaxConcurrency} concurrent calls, above the limit of {ThroughputLimit}");
+            }
+
+            var s = r.Slots;
+            var average = s.Samples.Count == 0 ? 0 : s.Samples.Average() / SlotLimit;
+            var max = s.Samples.Count == 0 ? 0 : s.Samples.Max() / (double)SlotLimit;
+            slots.Add(r.Database, N(s.Calls), Ms(s.Elapsed.TotalMilliseconds), N(s.Samples.Count), average.ToString("P1", CultureInfo.InvariantCulture),
+                max.ToString("P0", CultureInfo.InvariantCulture), N(s.Stats.MaxConcurrency), average >= 0.98 ? "met" : "missed");
+            if (s.Stats.MaxConcurrency > SlotLimit)
+            {
+                problems.Add($"{r.Database} slots: the emulator saw {s.Stats.MaxConcurrency} concurrent calls, above the limit of {SlotLimit}");
+            }
+
+            if (s.Completed != s.Calls)
+            {
+                problems.Add($"{r.Database} slots: {s.Completed:N0} of {s.Calls:N0} calls completed ({s.Other:N0} in another terminal state)");
+            }
+
+            if (s.Latencies.Count == 0)
+            {
+                latency.Add(r.Database, "0", "–", "–", "–", "–", "no data");
+            }
+            else
+            {
+                var sorted = s.Latencies.Order().ToArray();
+                var p99 = Percentile(sorted, 0.99);
+                latency.Add(r.Database, N(sorted.Length), Ms1(Percentile(sorted, 0.50)), Ms1(Percentile(sorted, 0.95)), Ms1(p99), Ms1(sorted[^1]), p99 <= 20 ? "met" : "missed");
+            }
+        }
+
+        var console = new StringBuilder()
+            .AppendLine().AppendLine($"dispatch (a) throughput: {calls:N0} zero-length calls, limit {ThroughputLimit}").AppendLine().Append(throughput.ToConsole())
+            .AppendLine().AppendLine($"dispatch (b) slot utilization: {slotCalls:N0} calls of {SlotCallMs} ms, limit {SlotLimit}").AppendLine().Append(slots.ToConsole())
+            .AppendLine().AppendLine("dispatch (c) slot freed (terminal event) → next dialing event, from (b)'s call_events").AppendLine().Append(latency.ToConsole());
+        problems.ForEach(p => console.AppendLine("CHECK FAILED: " + p));
+
+        var machine = context.Machine;
+        var markdown = new StringBuilder()
+            .AppendLine("### dispatch: calls through the provider emulator")
+            .AppendLine()
+            .AppendLine($"- Date: {machine.Date:yyyy-MM-dd HH:mm} UTC" + (machine.Commit is null ? "" : $", commit {machine.Commit}"))
+            .AppendLine($"- Machine: {machine.Cores} cores ({machine.CpuModel}), {machine.Memory} RAM, {machine.OperatingSystem}")
+            .AppendLine($"- .NET: {machine.Runtime}" + (machine.Sdk is null ? "" : $", SDK {machine.Sdk}") +
+                $"; service {BenchOptions.BuildConfiguration} build, {MachineInfo.ServiceGcMode(context.ServiceAssembly)}, `LOG_LEVEL=warn`; service, emulator and bench on 127.0.0.1 of the same machine")
+            .AppendLine($"- Command: `{context.CommandLine}`")
+            .AppendLine("- Method: per phase a fresh database, a fresh emulator process (`SIM_WEBHOOK_PARALLELISM=64`, signed webhooks to the service) and a fresh service " +
+                "(`ELEVENLABS_CONCURRENCY_LIMIT` = `CALLS_WORKER_CONCURRENCY` = the limit). Completion = `GET /calls?limit=1&status=completed` → `pagination.total` every 200 ms.")
+            .AppendLine()
+            .AppendLine($"(a) Throughput: {calls:N0} zero-length calls (ring 0 ms, duration 0 ms), limit {ThroughputLimit}, posted as {ThroughputBulks} bulks (`concurrency: {BulkConcurrencyMax}` each); time from the first POST until every call is `completed`.")
+            .AppendLine()
+            .Append(throughput.ToMarkdown())
+            .AppendLine()
+            .AppendLine($"(b) Slot utilization: {slotCalls:N0} calls of {SlotCallMs} ms (ring 0 ms), limit {SlotLimit}, {SlotBulks} bulks (`concurrency: {SlotLimit}` each); the emulator's `activeCalls` / {SlotLimit} sampled every 100 ms " +
+                "from its first accepted dial until it has accepted every dial (so calls were still queued or being claimed). Emulator max concurrency above the limit fails the scenario.")
+            .AppendLine()
+            .Append(slots.ToMarkdown())
+            .AppendLine()
+            .AppendLine("(c) Webhook to next dial, from (b)'s `call_events` read directly from the database: for each `dialing` event, the time since the latest terminal event before it " +
+                "(the processed webhook that freed a slot), counted only when a call was waiting at that terminal event (more `queued` than `dialing` events so far).")
+            .AppendLine()
+            .Append(latency.ToMarkdown());
+        problems.ForEach(p => markdown.AppendLine().AppendLine("**Check failed:** " + p));
+        return new ScenarioReport(console.ToString(), markdown.ToString(), problems.Count == 0);
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static string Ms(double ms) => ms.ToString("N0", CultureInfo.InvariantCulture) + " ms";
+
+    private static string Ms1(double ms) => ms.ToString("N1", CultureInfo.InvariantCulture) + " ms";
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>One phase's processes: a fresh database, the emulator and the service, torn down in reverse.</summary>
+    private sealed class Run : IAsyncDisposable
+    {
+        private Run(BenchDatabase database, EmulatorProcess emulator, ServiceProcess service, ServiceClient client)
+        {
+            Database = database;
+            Emulator = emulator;
+            Service = service;
+            Client = client;
+        }
+
+        public BenchDatabase Database { get; }
+        public EmulatorProcess Emulator { get; }
+        public ServiceProcess Service { get; }
+        public ServiceClient Client { get; }
+
+        public static async Task<Run> StartAsync(
+            DatabaseKind kind, string phase, int limit, int ringMs, int callMs, BenchContext context, CancellationToken cancellationToken)
+        {
+            BenchContext.Log($"{kind}: {phase}: preparing a fresh database, emulator and service");
+            var database = await BenchDatabase.CreateAsync(kind, cancellationToken);
+            EmulatorProcess? emulator = null;
+            ServiceProcess? service = null;
+            try
+            {
+                var servicePort = FreePort.Next();
+                emulator = await EmulatorProcess.StartAsync(new Dictionary<string, string>
+                {
+                    ["SIM_CONCURRENCY_LIMIT"] = limit.ToString(CultureInfo.InvariantCulture),
+                    ["SIM_RING_MS"] = ringMs.ToString(CultureInfo.InvariantCulture),
+                    ["SIM_CALL_DURATION_MS"] = callMs.ToString(CultureInfo.InvariantCulture),
+                    ["SIM_WEBHOOK_URL"] = $"http://127.0.0.1:{servicePort}/webhooks/elevenlabs",
+                    ["SIM_WEBHOOK_SECRET"] = WebhookSecret,
+                    ["SIM_WEBHOOK_PARALLELISM"] = "64",
+                }, cancellationToken);
+                var environment = new Dictionary<string, string>
+                {
+                    ["ELEVENLABS_BASE_URL"] = emulator.BaseAddress.ToString().TrimEnd('/'),
+                    ["ELEVENLABS_WEBHOOK_SECRET"] = WebhookSecret,
+                    ["ELEVENLABS_CONCURRENCY_LIMIT"] = limit.ToString(CultureInfo.InvariantCulture),
+                    ["CALLS_WORKER_CONCURRENCY"] = limit.ToString(CultureInfo.InvariantCulture),
+                };
+                foreach (var (name, value) in context.ServiceEnvironment)
+                {
+                    environment[name] = value;
+                }
+
+                service = await ServiceProcess.StartAsync(context.ServiceAssembly, database.DatabaseUrl, environment, cancellationToken, servicePort);
+                service.KeepLogAs = context.ServiceLogFile("dispatch", $"{phase}-{kind.ToString().ToLowerInvariant()}");
+                var client = new ServiceClient(service.BaseAddress, TimeSpan.FromMinutes(2));
+                var run = new Run(database, emulator, service, client);
+                try
+                {
+                    await client.SetUpWorkspaceAsync(PhoneNumberId, AgentId, cancellationToken);
+                    return run;
+                }
+                catch
+                {
+                    await run.DisposeAsync();
+                    throw;
+                }
+            }
+            catch when (service is null || emulator is null)
+            {
+                if (emulator is not null)
+                {
+                    await emulator.DisposeAsync();
+                }
+
+                await database.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async Task PostBulkAsync(byte[] body, CancellationToken cancellationToken)
+        {
+            var response = await Client.PostTimedAsync("calls/bulk", body, cancellationToken);
+            if (response.Status != HttpStatusCode.Accepted)
+            {
+                throw new InvalidOperationException($"POST /calls/bulk answered {(int)response.Status}, expected 202: {ServiceClient.Truncate(response.Body)}");
+            }
+        }
+
+        /// <summary>Polls every 200 ms until completed + other terminal calls reach <paramref name="calls"/>, bounded by <paramref name="timeout"/>.</summary>
+        public async Task<(long Completed, long Other)> WaitAllDoneAsync(int calls, TimeSpan timeout, Stopwatch clock, CancellationToken cancellationToken)
+        {
+            var others = string.Join(',', TerminalStates.Skip(1));
+            long completed = 0, other = 0;
+            while (clock.Elapsed < timeout)
+            {
+                completed = await CountAsync("completed", cancellationToken);
+                if (completed >= calls)
+                {
+                    return (completed, 0);
+                }
+
+                other = await CountAsync(others, cancellationToken);
+                if (completed + other >= calls)
+                {
+                    return (completed, other);
+                }
+
+                await Task.Delay(200, cancellationToken);
+            }
+
+            throw new TimeoutException($"after {timeout.TotalSeconds:0} s only {completed:N0} of {calls:N0} calls were completed ({other:N0} in another terminal state)");
+        }
+
+        public InvalidOperationException Fail(Exception e) =>
+            new($"{Database.Name}: {e.Message}\n--- service log (tail) ---\n{Service.LogTail()}\n--- emulator log (tail) ---\n{Emulator.LogTail()}", e);
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await Service.DisposeAsync();
+            await Emulator.DisposeAsync();
+            await Database.DisposeAsync();
+        }
+
+        private async Task<long> CountAsync(string status, CancellationToken cancellationToken) =>
+            (await Client.GetJsonAsync($"calls?limit=1&status={status}", cancellationToken))["pagination"]?["total"]?.GetValue<long>() ?? -1;
+    }
+
+    private sealed record ThroughputResult(int Calls, TimeSpan Intake, TimeSpan Elapsed, long Completed, long Other, EmulatorStats Stats);
+
+    private sealed record SlotResult(int Calls, TimeSpan Elapsed, long Completed, long Other, List<long> Samples, EmulatorStats Stats, List<double> Latencies);
+
+    private sealed record DatabaseResult(string Database, ThroughputResult Throughput, SlotResult Slots);
+}
