@@ -75,25 +75,7 @@ internal sealed class EmulatorProcess : IAsyncDisposable
             startInfo.Environment[name] = value;
         }
 
-        var log = new ServiceProcess.LineLog(Path.Combine(directory, "emulator.log"));
-        var process = new Process { StartInfo = startInfo };
-        process.OutputDataReceived += (_, e) => log.Write(e.Data);
-        process.ErrorDataReceived += (_, e) => log.Write(e.Data);
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            log.Dispose();
-            process.Dispose();
-            TempDirectory.TryDelete(directory);
-            throw;
-        }
-
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var (process, log) = ServiceProcess.StartLogged(startInfo, directory, "emulator.log");
         var emulator = new EmulatorProcess(process, directory, port, Reaper.Arm($"kill -9 {process.Id}\nrm -rf {ProcessRunner.ShellQuote(directory)}"), log);
         try
         {

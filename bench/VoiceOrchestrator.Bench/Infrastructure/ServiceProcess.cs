@@ -102,7 +102,28 @@ internal sealed class ServiceProcess : IAsyncDisposable
             startInfo.Environment[name] = value;
         }
 
-        var log = new LineLog(Path.Combine(directory, "service.log"));
+        var (process, log) = StartLogged(startInfo, directory, "service.log");
+
+        var service = new ServiceProcess(process, directory, port, Reaper.Arm($"kill -9 {process.Id}\nrm -rf {ProcessRunner.ShellQuote(directory)}"), log);
+        try
+        {
+            await service.WaitReadyAsync(cancellationToken);
+            return service;
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts a process with its output and errors going line by line to a log in its directory; if it
+    /// cannot start, the log and the directory are removed again.
+    /// </summary>
+    internal static (Process Process, LineLog Log) StartLogged(ProcessStartInfo startInfo, string directory, string logName)
+    {
+        var log = new LineLog(Path.Combine(directory, logName));
         var process = new Process { StartInfo = startInfo };
         process.OutputDataReceived += (_, e) => log.Write(e.Data);
         process.ErrorDataReceived += (_, e) => log.Write(e.Data);
@@ -121,18 +142,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-
-        var service = new ServiceProcess(process, directory, port, Reaper.Arm($"kill -9 {process.Id}\nrm -rf {ProcessRunner.ShellQuote(directory)}"), log);
-        try
-        {
-            await service.WaitReadyAsync(cancellationToken);
-            return service;
-        }
-        catch
-        {
-            await service.DisposeAsync();
-            throw;
-        }
+        return (process, log);
     }
 
     /// <summary>CPU time (user + system) the service process has used so far.</summary>
