@@ -14,10 +14,16 @@ public static class CallIds
     private static long _lastMillis;
     private static int _counter;
 
+    // Random bytes drawn from the CSPRNG 4 KiB at a time: one draw per id was half the cost of
+    // turning a 100,000-call bulk into rows.
+    private static readonly byte[] RandomPool = new byte[4096];
+    private static int _randomOffset = RandomPool.Length;
+
     public static Guid New(TimeProvider clock)
     {
         long millis;
         int counter;
+        Span<byte> bytes = stackalloc byte[16];
         lock (Gate)
         {
             millis = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -38,10 +44,16 @@ public static class CallIds
             }
 
             counter = _counter;
+            if (_randomOffset == RandomPool.Length)
+            {
+                RandomNumberGenerator.Fill(RandomPool);
+                _randomOffset = 0;
+            }
+
+            RandomPool.AsSpan(_randomOffset, 8).CopyTo(bytes[8..]);
+            _randomOffset += 8;
         }
 
-        Span<byte> bytes = stackalloc byte[16];
-        RandomNumberGenerator.Fill(bytes[8..]);
         BinaryPrimitives.WriteInt64BigEndian(bytes, millis << 16);
         bytes[6] = (byte)(0x70 | (counter >> 8));
         bytes[7] = (byte)counter;
