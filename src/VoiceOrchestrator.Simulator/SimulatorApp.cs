@@ -34,6 +34,7 @@ public static class SimulatorApp
         builder.Services.AddSingleton(services => new SimulatorState(validated, services.GetRequiredService<ILoggerFactory>()));
         // The container disposes factory-made singletons, which closes the webhook HTTP client on shutdown.
         builder.Services.AddSingleton(services => services.GetRequiredService<SimulatorState>().Webhooks);
+        builder.Services.AddSingleton(services => services.GetRequiredService<SimulatorState>().Twilio);
         builder.Services.AddHostedService(services => new SimulatorWorkers(services.GetRequiredService<SimulatorState>()));
 
         var app = builder.Build();
@@ -50,6 +51,7 @@ public static class SimulatorApp
         app.MapConversationEndpoints(state);
         app.MapWorkspaceEndpoints(state);
         app.MapControlEndpoints(state);
+        app.MapTwilioEndpoints(state);
         return app;
     }
 

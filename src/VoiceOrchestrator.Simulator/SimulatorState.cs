@@ -22,7 +22,11 @@ public sealed class SimulatorState
         Scheduler = new DueWorkScheduler(loggerFactory.CreateLogger<DueWorkScheduler>());
         Webhooks = new WebhookDispatcher(_options.WebhookParallelism, loggerFactory.CreateLogger<WebhookDispatcher>());
         Lifecycle = new CallLifecycle(this, Scheduler, Webhooks);
+        Twilio = new TwilioSide(this, loggerFactory.CreateLogger<TwilioSide>());
     }
+
+    /// <summary>The emulated Twilio account (Calls API, AMD, status callbacks).</summary>
+    public TwilioSide Twilio { get; }
 
     /// <summary>The settings in force (a validated copy of what was configured).</summary>
     public SimulatorOptions Options => _options;
@@ -86,6 +90,8 @@ public sealed class SimulatorState
             _draws = new OutcomeDraws(_options.Seed);
             _batchCalls = [];
         }
+
+        Twilio.Reset();
     }
 
     public SimulatorStatsSnapshot GetStats()

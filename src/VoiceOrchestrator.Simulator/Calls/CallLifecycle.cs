@@ -44,6 +44,40 @@ internal sealed class CallLifecycle(SimulatorState state, DueWorkScheduler sched
         return conversation;
     }
 
+    /// <summary>
+    /// Starts the conversation of a register-call registration once Twilio connects its stream: the callee is
+    /// already on the line, so it is answered at once and runs its drawn duration.
+    /// </summary>
+    public SimulatedConversation StartRegistered(RegisteredCall registration, string twilioCallSid, SimulatorOptions options, Action ended)
+    {
+        var epoch = registration.ElevenLabsEpoch;
+        var conversation = new SimulatedConversation
+        {
+            Epoch = epoch,
+            Sequence = epoch.NextSequence(),
+            ConversationId = ProviderIds.NewConversationId(),
+            Channel = CallChannel.Twilio,
+            CallSid = twilioCallSid,
+            StreamSid = ProviderIds.NewStreamSid(),
+            AgentId = registration.AgentId,
+            AgentName = options.AgentName,
+            AgentPhoneNumberId = "",
+            AgentNumber = registration.FromNumber,
+            ToNumber = registration.ToNumber,
+            Request = registration.Body,
+            ClientData = registration.ClientData,
+            UserId = registration.UserId,
+            StartedAt = DateTimeOffset.UtcNow,
+            Plan = state.Draws.PlanCall(options, registration.ToNumber) with { Outcome = CallOutcome.Answered },
+            Ended = ended,
+        };
+
+        epoch.ActiveConversations[conversation.ConversationId] = conversation;
+        epoch.Conversations.Add(conversation, options.MaxStoredConversations);
+        scheduler.Schedule(new ScheduledWork(WorkKind.RingEnds, conversation), 0);
+        return conversation;
+    }
+
     public void Handle(ScheduledWork work)
     {
         var conversation = work.Conversation;
@@ -126,6 +160,7 @@ internal sealed class CallLifecycle(SimulatorState state, DueWorkScheduler sched
         var epoch = conversation.Epoch;
         epoch.ActiveConversations.TryRemove(conversation.ConversationId, out _);
         epoch.ReleaseSlot();
+        conversation.Ended?.Invoke();
 
         var options = state.Options;
         if (options.WebhookUrl is null)

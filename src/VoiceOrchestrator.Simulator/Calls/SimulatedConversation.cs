@@ -34,6 +34,9 @@ internal sealed class SimulatedConversation
     public required DateTimeOffset StartedAt { get; init; }
     public required CallPlan Plan { get; init; }
 
+    /// <summary>Called once the conversation has ended and released its slot (a Twilio-bridged call hangs up its Twilio leg).</summary>
+    public Action? Ended { get; init; }
+
     /// <summary>Sort key: start time in milliseconds, ties broken by arrival.</summary>
     public (long StartedAtMs, long Sequence) OrderKey => (StartedAt.ToUnixTimeMilliseconds(), Sequence);
 

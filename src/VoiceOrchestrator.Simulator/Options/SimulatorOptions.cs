@@ -91,4 +91,16 @@ public sealed record SimulatorOptions
 
     /// <summary>Oldest conversations are forgotten beyond this many, so long benchmarks stay within memory.</summary>
     public int MaxStoredConversations { get; init; } = 200_000;
+
+    /// <summary>Twilio side: the account SID the Calls API accepts; null accepts any <c>AC…</c> user.</summary>
+    public string? TwilioAccountSid { get; init; }
+
+    /// <summary>Twilio side: the auth token (Basic auth password, key of <c>X-Twilio-Signature</c>); null accepts any and signs with the one presented.</summary>
+    public string? TwilioAuthToken { get; init; }
+
+    /// <summary>Twilio side: who answers per destination number; other numbers follow the ElevenLabs outcome mix (answered = human).</summary>
+    public IReadOnlyDictionary<string, TwilioAnswer> TwilioNumberAnswers { get; init; } = new Dictionary<string, TwilioAnswer>();
+
+    /// <summary>Twilio side: time from answer to the AMD result (capped by the call's MachineDetectionTimeout, which yields unknown).</summary>
+    public int TwilioAmdDetectionMs { get; init; } = 1000;
 }

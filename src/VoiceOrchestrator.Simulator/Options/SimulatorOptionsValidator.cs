@@ -17,6 +17,7 @@ internal static class SimulatorOptionsValidator
         NotNegative(options.CallDurationJitterMs, nameof(options.CallDurationJitterMs), problems);
         NotNegative(options.ResponseLatencyMs, nameof(options.ResponseLatencyMs), problems);
         NotNegative(options.TimeoutMs, nameof(options.TimeoutMs), problems);
+        NotNegative(options.TwilioAmdDetectionMs, nameof(options.TwilioAmdDetectionMs), problems);
         NotNegative(options.WebhookDelayMs, nameof(options.WebhookDelayMs), problems);
         NotNegative(options.WebhookRetries, nameof(options.WebhookRetries), problems);
         Positive(options.WebhookParallelism, nameof(options.WebhookParallelism), problems);
@@ -53,9 +54,9 @@ internal static class SimulatorOptionsValidator
             problems.Add("WebhookUrl must be an absolute http(s) URL.");
         }
 
-        if (options.NumberOutcomes is null || options.NumberFaults is null || options.AgentNumber is null || options.AgentName is null)
+        if (options.NumberOutcomes is null || options.NumberFaults is null || options.TwilioNumberAnswers is null || options.AgentNumber is null || options.AgentName is null)
         {
-            problems.Add("NumberOutcomes, NumberFaults, AgentNumber and AgentName must not be null.");
+            problems.Add("NumberOutcomes, NumberFaults, TwilioNumberAnswers, AgentNumber and AgentName must not be null.");
         }
 
         if (problems.Count > 0)
@@ -67,6 +68,7 @@ internal static class SimulatorOptionsValidator
         {
             NumberOutcomes = new Dictionary<string, CallOutcome>(options.NumberOutcomes!, StringComparer.Ordinal),
             NumberFaults = new Dictionary<string, FaultKind>(options.NumberFaults!, StringComparer.Ordinal),
+            TwilioNumberAnswers = new Dictionary<string, TwilioAnswer>(options.TwilioNumberAnswers!, StringComparer.Ordinal),
             ApiKey = string.IsNullOrEmpty(options.ApiKey) ? null : options.ApiKey,
             WebhookUrl = string.IsNullOrEmpty(options.WebhookUrl) ? null : options.WebhookUrl,
             WebhookSecret = string.IsNullOrEmpty(options.WebhookSecret) ? null : options.WebhookSecret,
