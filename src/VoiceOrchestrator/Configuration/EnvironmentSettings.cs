@@ -69,6 +69,7 @@ public static class EnvironmentSettings
         }
 
         options.PublicBaseUrl = Url(configuration, errors, "PUBLIC_BASE_URL");
+        TwilioBridgeSettings.Load(configuration, options, errors, isProduction);
         options.CallsWorkerConcurrency = Int(configuration, errors, ["CALLS_WORKER_CONCURRENCY"], options.CallsWorkerConcurrency, 1, 10_000);
         options.MaxRetryAttempts = Int(configuration, errors, ["MAX_RETRY_ATTEMPTS"], options.MaxRetryAttempts, 1, 20);
         options.RetentionDays = Int(configuration, errors, ["RETENTION_DAYS"], options.RetentionDays, 1, 36_500);
@@ -144,7 +145,7 @@ public static class EnvironmentSettings
         return fallback;
     }
 
-    private static double Double(IConfiguration configuration, List<string> errors, string name, double fallback, double min, double max)
+    internal static double Double(IConfiguration configuration, List<string> errors, string name, double fallback, double min, double max)
     {
         if (Text(configuration, name) is not { } raw)
         {

@@ -29,6 +29,21 @@ public sealed class OrchestratorOptions
     public string? TwilioFromFallback { get; set; }
     public string? PublicBaseUrl { get; set; }
 
+    /// <summary>Twilio calls created per second (TWILIO_CPS, default 1 as Twilio's account default); 0 means no cap.</summary>
+    public double TwilioCps { get; set; } = 1;
+
+    /// <summary>Whether AnsweredBy=unknown connects the agent like a human (TWILIO_AMD_UNKNOWN_AS_HUMAN, default true) or hangs up like a machine.</summary>
+    public bool TwilioAmdUnknownAsHuman { get; set; } = true;
+
+    /// <summary>Twilio price per started minute of an answered call, when Twilio reports none (TWILIO_PRICE_PER_MINUTE).</summary>
+    public double TwilioPricePerMinute { get; set; } = 0.014;
+
+    /// <summary>Twilio price of one AMD result (TWILIO_AMD_PRICE_PER_CALL).</summary>
+    public double TwilioAmdPricePerCall { get; set; } = 0.0075;
+
+    /// <summary>Where Twilio reaches this service: PUBLIC_BASE_URL, else (outside production) this instance on loopback.</summary>
+    public string EffectivePublicBaseUrl => (PublicBaseUrl ?? $"http://127.0.0.1:{ServicePort}").TrimEnd('/');
+
     public int CallsWorkerConcurrency { get; set; } = 50;
     public int MaxRetryAttempts { get; set; } = 3;
     public int RetentionDays { get; set; } = 15;

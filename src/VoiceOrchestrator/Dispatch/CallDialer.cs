@@ -20,6 +20,7 @@ public sealed class CallDialer(
     CallTransitions transitions,
     ProviderEventHandler events,
     EarlyEvents earlyEvents,
+    TwilioAmdDialer twilioDialer,
     IOptions<OrchestratorOptions> options,
     ILogger<CallDialer> logger)
 {
@@ -29,6 +30,13 @@ public sealed class CallDialer(
 
     public async Task<DialOutcome> DialAsync(Call call, CancellationToken cancellationToken)
     {
+        if (call.GateMode == GateMode.TwilioAmdBridge)
+        {
+            var placed = await twilioDialer.PlaceAsync(call, cancellationToken);
+            await RecordAsync(call, placed, TwilioAmdDialer.Route, CancellationToken.None);
+            return placed;
+        }
+
         var number = await db.PhoneNumbers.FirstOrDefaultAsync(p => p.WorkspaceId == call.WorkspaceId && p.PhoneNumberId == call.AgentPhoneNumberId, cancellationToken);
         var path = number?.OutboundCallsPath
                    ?? (number?.Provider == TelephonyProvider.SipTrunk ? SipTrunkPath : options.Value.ElevenLabsOutboundCallsPath);

@@ -14,7 +14,7 @@ namespace VoiceOrchestrator.Dispatch;
 /// </summary>
 public sealed class CallReconciler(
     OrchestratorDbContext db, ElevenLabsClient client, CallSettlement settlement, CallTransitions transitions, CallDialer dialer,
-    TimeProvider clock, ILogger<CallReconciler> logger)
+    TwilioCallReconciler twilioCalls, TimeProvider clock, ILogger<CallReconciler> logger)
 {
     /// <summary>Wait this long after an ambiguous dial before asking: the provider's list may lag a little.</summary>
     public static readonly TimeSpan AmbiguousSettleDelay = TimeSpan.FromSeconds(5);
@@ -50,6 +50,22 @@ public sealed class CallReconciler(
 
     private async Task ReconcileAsync(Call call, DateTime now, CancellationToken cancellationToken)
     {
+        if (call.GateMode == GateMode.TwilioAmdBridge)
+        {
+            // Placed by Twilio: only Twilio's call resource can say whether it rang.
+            var found = await twilioCalls.ReconcileAsync(call, now, cancellationToken);
+            if (found == TwilioReconciliation.NotPlaced)
+            {
+                await dialer.RetryOrFailAsync(call, "reconciled_not_placed", call.LastError ?? "no Twilio call", cancellationToken);
+            }
+            else if (found == TwilioReconciliation.Unknown)
+            {
+                await ExpireOrWaitAsync(call, now, "Twilio does not know the call", cancellationToken);
+            }
+
+            return;
+        }
+
         var conversationId = call.ConversationId ?? await FindConversationAsync(call, cancellationToken);
         if (conversationId is null)
         {

@@ -11,6 +11,7 @@ using VoiceOrchestrator.Campaigns;
 using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Providers;
+using VoiceOrchestrator.Providers.Twilio;
 using VoiceOrchestrator.Storage;
 using VoiceOrchestrator.Tenancy;
 
@@ -63,6 +64,7 @@ public static class OrchestratorApp
         services.AddScoped<CampaignDirectory>();
         services.AddScoped<DemoWorkspaceSeeder>();
         services.AddDispatch(settings);
+        services.AddTwilioBridge(settings);
         services.AddHostedService<StartupTasks>();
         services.AddHostedService(sp => sp.GetRequiredService<DemoEmulatorHost>());
         services.AddHostedService(sp => sp.GetRequiredService<CallDispatcher>());
@@ -85,6 +87,7 @@ public static class OrchestratorApp
         app.MapCampaignsApi();
         app.MapCallsApi();
         app.MapElevenLabsWebhookApi();
+        app.MapTwilioWebhooksApi();
         return app;
     }
 

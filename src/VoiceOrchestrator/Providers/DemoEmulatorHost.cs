@@ -30,6 +30,8 @@ public sealed class DemoEmulatorHost(IOptions<OrchestratorOptions> options, Prov
             CallDurationMs = 4000,
             WebhookUrl = $"http://127.0.0.1:{settings.ServicePort}/webhooks/elevenlabs",
             WebhookSecret = settings.EffectiveElevenLabsWebhookSecret,
+            TwilioAccountSid = settings.TwilioAccountSid,
+            TwilioAuthToken = settings.TwilioAuthToken,
         }, "http://127.0.0.1:0", cancellationToken);
         endpoints.UseEmulator(_simulator.BaseAddress);
         logger.LogInformation("Demo mode: provider emulator listening on {Address}", _simulator.BaseAddress);

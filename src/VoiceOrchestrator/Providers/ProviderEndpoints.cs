@@ -13,6 +13,8 @@ public sealed class ProviderEndpoints(IOptions<OrchestratorOptions> options)
 
     public Uri ElevenLabs => _emulator ?? new Uri(options.Value.ElevenLabsBaseUrl.TrimEnd('/') + "/");
 
+    public Uri Twilio => _emulator ?? new Uri(options.Value.TwilioApiBaseUrl.TrimEnd('/') + "/");
+
     public Uri? Emulator => _emulator;
 
     public void UseEmulator(Uri baseAddress) => _emulator = baseAddress;

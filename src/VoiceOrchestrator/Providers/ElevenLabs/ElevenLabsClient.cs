@@ -11,7 +11,7 @@ namespace VoiceOrchestrator.Providers.ElevenLabs;
 /// no retry handler on this client, because the API takes no idempotency key and a replayed POST
 /// can ring the same person twice. Whether to try again is the dispatcher's decision.
 /// </summary>
-public sealed class ElevenLabsClient(HttpClient http, ILogger<ElevenLabsClient> logger)
+public sealed partial class ElevenLabsClient(HttpClient http, ILogger<ElevenLabsClient> logger)
 {
     public const string ApiKeyHeader = "xi-api-key";
 
@@ -179,7 +179,7 @@ public sealed class ElevenLabsClient(HttpClient http, ILogger<ElevenLabsClient> 
     }
 
     /// <summary>Errors raised before any byte of the request could reach the provider.</summary>
-    private static bool NeverConnected(HttpRequestException ex) =>
+    internal static bool NeverConnected(HttpRequestException ex) =>
         ex.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError
         && ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TryAgain };
 
