@@ -22,6 +22,8 @@ internal sealed class TwilioCounters
     private long _callbacksSent;
     private long _callbacksFailed;
     private int _maxCreatesPerSecond;
+    private DateTimeOffset? _firstCreatedAt;
+    private DateTimeOffset? _lastCreatedAt;
 
     public void CreateRequested() => Interlocked.Increment(ref _createRequests);
 
@@ -41,6 +43,8 @@ internal sealed class TwilioCounters
             }
 
             _maxCreatesPerSecond = Math.Max(_maxCreatesPerSecond, _recentCreates.Count);
+            _firstCreatedAt ??= DateTimeOffset.UtcNow;
+            _lastCreatedAt = DateTimeOffset.UtcNow;
         }
     }
 
@@ -94,7 +98,17 @@ internal sealed class TwilioCounters
         Interlocked.Read(ref _twimlFetches),
         Interlocked.Read(ref _callbacksSent),
         Interlocked.Read(ref _callbacksFailed),
-        Volatile.Read(ref _maxCreatesPerSecond));
+        Volatile.Read(ref _maxCreatesPerSecond),
+        FirstLast().First,
+        FirstLast().Last);
+
+    private (DateTimeOffset? First, DateTimeOffset? Last) FirstLast()
+    {
+        lock (_rateGate)
+        {
+            return (_firstCreatedAt, _lastCreatedAt);
+        }
+    }
 }
 
 /// <summary>
@@ -116,7 +130,9 @@ internal sealed class TwilioCounters
 /// <param name="TwimlFetches">TwiML documents fetched from a call's <c>Url</c>.</param>
 /// <param name="CallbacksSent">Status, AMD and TwiML requests answered 2xx.</param>
 /// <param name="CallbacksFailed">Status, AMD and TwiML requests that failed.</param>
-/// <param name="MaxCreatesPerSecond">Most calls created within any one second (the client's pacing).</param>
+/// <param name="MaxCreatesPerSecond">Most calls created within any one second, as they arrived (network delays can bunch requests sent apart).</param>
+/// <param name="FirstCreatedAt">When the first call was created.</param>
+/// <param name="LastCreatedAt">When the last call was created: with <see cref="FirstCreatedAt"/>, the client's average pace.</param>
 public sealed record TwilioStatsSnapshot(
     int ActiveCalls,
     long CreateRequests,
@@ -134,4 +150,6 @@ public sealed record TwilioStatsSnapshot(
     long TwimlFetches,
     long CallbacksSent,
     long CallbacksFailed,
-    int MaxCreatesPerSecond);
+    int MaxCreatesPerSecond,
+    DateTimeOffset? FirstCreatedAt,
+    DateTimeOffset? LastCreatedAt);

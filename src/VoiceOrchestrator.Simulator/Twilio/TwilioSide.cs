@@ -236,21 +236,7 @@ public sealed partial class TwilioSide : IDisposable
                 }
             }
 
-            if (call.Answer is TwilioAnswer.Machine or TwilioAnswer.Fax)
-            {
-                // Left alone, the voicemail records the hold music and hangs up after its own time.
-                await Task.Delay(options.CallDurationMs, stopping);
-                bool untouched;
-                lock (call.Gate)
-                {
-                    untouched = !call.Bridged;
-                }
-
-                if (untouched)
-                {
-                    End(call, "completed", 200);
-                }
-            }
+            // A machine left alone records the hold TwiML until it runs out (RunTwiml's timer ends the call then).
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Providers.ElevenLabs;
 
@@ -7,7 +8,7 @@ namespace VoiceOrchestrator.Dispatch;
 /// Applies what the provider says about a call, whoever learned it (webhook or reconciliation).
 /// Terminal calls never change again, except <c>expired</c>, which only meant "unknown".
 /// </summary>
-public sealed class CallSettlement(CallTransitions transitions, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Configuration.OrchestratorOptions> options)
+public sealed class CallSettlement(Storage.OrchestratorDbContext db, CallTransitions transitions, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Configuration.OrchestratorOptions> options)
 {
     private static readonly CallState[] Open = [CallState.Dialing, CallState.Ringing, CallState.InProgress, CallState.Expired];
     private static readonly CallState[] BeforeAnswer = [CallState.Dialing, CallState.Ringing];
@@ -41,6 +42,17 @@ public sealed class CallSettlement(CallTransitions transitions, TimeProvider clo
             ProviderCallId = outcome.CallSid,
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// The conversation's id and cost for a call that reached its final state another way first; never changes the
+    /// state, and never replaces another conversation's figures.
+    /// </summary>
+    public Task<int> RecordLateFiguresAsync(Guid callId, ConversationOutcome outcome, CancellationToken cancellationToken) =>
+        db.Calls.Where(c => c.Id == callId && (c.ConversationId == null || c.ConversationId == outcome.ConversationId))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.ConversationId, outcome.ConversationId)
+                .SetProperty(c => c.ElevenLabsCredits, c => c.ElevenLabsCredits ?? outcome.Credits)
+                .SetProperty(c => c.CostElevenLabs, c => c.CostElevenLabs ?? outcome.CostUsd), cancellationToken);
 
     /// <summary>A <c>call_initiation_failure</c>: the callee was busy, did not answer, or the call could not be made.</summary>
     public Task<TransitionResult> FailAsync(Guid callId, string conversationId, string? failureReason, CancellationToken cancellationToken)

@@ -64,6 +64,12 @@ public sealed class ProviderEventHandler(OrchestratorDbContext db, CallSettlemen
         var result = type == Transcription
             ? await settlement.ApplyAsync(callId.Value, outcome!, "webhook:" + Transcription, cancellationToken)
             : await settlement.FailAsync(callId.Value, conversationId, FailureReason(data), cancellationToken);
+        if (result == TransitionResult.WrongState && outcome is not null)
+        {
+            // Already settled by another source (an AMD-bridge call ends with Twilio's status callback too): keep the conversation's figures.
+            await settlement.RecordLateFiguresAsync(callId.Value, outcome, cancellationToken);
+        }
+
         return result == TransitionResult.Applied ? ProviderEventResult.Applied : ProviderEventResult.Ignored;
     }
 

@@ -45,15 +45,18 @@ public sealed class TwilioAmdDialer(
             return new DialOutcome(DialOutcomeKind.Refused, ErrorCode: "no_from_number", Message: "no fromNumber, TWILIO_FROM_FALLBACK or phone number to call from");
         }
 
-        var turn = await pacer.WaitTurnAsync(
+        var sentAt = await pacer.WaitTurnAsync(
             token => transitions.UpdateAsync(call.Id, CallState.Dialing, new CallChange { Lease = new(clock.GetUtcNow().UtcDateTime + WaitingLease) }, token),
             cancellationToken);
-        if (!turn)
+        if (sentAt is null)
         {
             // Someone else settled the call while it waited: it must not be dialed, and nothing here is known to have happened.
             return new DialOutcome(DialOutcomeKind.Ambiguous, Message: "the call left 'dialing' while waiting for TWILIO_CPS");
         }
 
+        // dialedAt is when the create request goes out (after the CPS wait): the pace Twilio sees, and the lower bound reconciliation searches from.
+        await db.Calls.Where(c => c.Id == call.Id && c.State == CallState.Dialing)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.DialedAt, sentAt.Value), CancellationToken.None);
         var outcome = await twilio.CreateCallAsync(accountSid, Form(call, from, settings.EffectivePublicBaseUrl), cancellationToken);
         if (outcome.Kind == DialOutcomeKind.Accepted)
         {

@@ -47,6 +47,7 @@ public sealed class DispatchRig : IAsyncDisposable
             ["ELEVENLABS_API_KEY"] = "test-elevenlabs-key",
             ["ELEVENLABS_BASE_URL"] = emulator.BaseAddress.ToString().TrimEnd('/'),
             ["ELEVENLABS_WEBHOOK_SECRET"] = WebhookSecret,
+            ["TWILIO_API_BASE_URL"] = emulator.BaseAddress.ToString().TrimEnd('/'),
             ["LOG_LEVEL"] = "warn",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
