@@ -245,7 +245,16 @@ internal static class TwilioEndpoints
         }
 
         var token = Guid.NewGuid().ToString("N");
-        state.Twilio.Epoch.Registrations[token] = new RegisteredCall(elevenLabs, agentId!, from!, to!, userId, clientData, body);
+        var twilioEpoch = state.Twilio.Epoch;
+        twilioEpoch.Registrations[token] = new RegisteredCall(elevenLabs, agentId!, from!, to!, userId, clientData, body);
+        // A registration no Twilio call connects within a minute gives its slot back (the stream never opened).
+        _ = Task.Delay(TimeSpan.FromMinutes(1), twilioEpoch.Stopping.Token).ContinueWith(_ =>
+        {
+            if (twilioEpoch.Registrations.TryRemove(token, out var unused))
+            {
+                unused.ElevenLabsEpoch.ReleaseSlot();
+            }
+        }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         state.Twilio.Epoch.Counters.Registered(to!);
         var twiml = new StringBuilder()
             .Append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")

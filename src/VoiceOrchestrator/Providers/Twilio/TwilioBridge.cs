@@ -55,13 +55,16 @@ public sealed class TwilioBridge(
             case "completed" or "busy" or "no-answer" or "failed" or "canceled":
                 int? duration = int.TryParse(form["CallDuration"], out var seconds) ? seconds : null;
                 var state = FinalState(status);
-                result = await transitions.ApplyAsync(call.Id, Open, state, "twilio:" + status, new CallChange
+                // Our hang-up on a machine can be reported before the AMD handler has recorded machine_detected.
+                var screenedOut = state == CallState.Completed && ScreenedOut(call.AmdStatus);
+                result = await transitions.ApplyAsync(call.Id, Open, screenedOut ? CallState.MachineDetected : state, "twilio:" + status, new CallChange
                 {
                     ProviderCallId = NullIfEmpty(sid),
                     Ended = true,
                     Lease = Settable<DateTime>.Clear,
                     DurationSecs = duration,
                     FailureReason = state == CallState.Completed ? null : status.Replace('-', '_'),
+                    TerminationReason = screenedOut ? "machine_detected" : null,
                 }, cancellationToken);
                 // Also for a call already settled (machine_detected, or ended first by the ElevenLabs webhook): the Twilio leg's figures are Twilio's.
                 await RecordTwilioFiguresAsync(call.Id, duration, cancellationToken);
@@ -97,8 +100,7 @@ public sealed class TwilioBridge(
         }
 
         var twilioSid = call.TwilioCallSid ?? NullIfEmpty(sid);
-        var connect = verdict == AmdVerdict.Human || (verdict == AmdVerdict.Unknown && options.Value.TwilioAmdUnknownAsHuman);
-        if (!connect)
+        if (ScreenedOut(amdStatus))
         {
             // Hang up first, then free the slot: the slot is held until the line is dropped.
             var hangUp = twilioSid is null ? null : await HangUpAsync(twilioSid, cancellationToken);
@@ -213,6 +215,10 @@ public sealed class TwilioBridge(
 
         return call;
     }
+
+    /// <summary>Whether an <c>amdStatus</c> means hanging up: a machine, or unknown when TWILIO_AMD_UNKNOWN_AS_HUMAN is false.</summary>
+    private bool ScreenedOut(string? amdStatus) =>
+        amdStatus == AmdVerdict.Machine.ToStatus() || (amdStatus == AmdVerdict.Unknown.ToStatus() && !options.Value.TwilioAmdUnknownAsHuman);
 
     public static CallState FinalState(string twilioStatus) => twilioStatus switch
     {
