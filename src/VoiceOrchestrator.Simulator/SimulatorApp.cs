@@ -50,6 +50,7 @@ public static class SimulatorApp
         app.MapConversationEndpoints(state);
         app.MapWorkspaceEndpoints(state);
         app.MapControlEndpoints(state);
+        app.MapGenericProviderEndpoints(state);
         return app;
     }
 

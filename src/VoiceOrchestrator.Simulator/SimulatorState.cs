@@ -24,6 +24,9 @@ public sealed class SimulatorState
         Lifecycle = new CallLifecycle(this, Scheduler, Webhooks);
     }
 
+    /// <summary>The emulated generic provider of the AI Call Orchestrator (its calls and callbacks).</summary>
+    public GenericProviderState Generic { get; } = new();
+
     /// <summary>The settings in force (a validated copy of what was configured).</summary>
     public SimulatorOptions Options => _options;
 

@@ -21,6 +21,7 @@ public static class ElevenLabsWebhookApi
                 .AllowAnonymous()
                 .WithTags("Webhooks")
                 .WithSummary("ElevenLabs post-call webhook (post_call_transcription, call_initiation_failure), signed with ElevenLabs-Signature.")
+                .WithDescription("Without a webhook secret, the Slot Scheduler's unsigned {conversation_id|callSid|callId, status} body is accepted too.")
                 .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
         }
 
@@ -53,6 +54,12 @@ public static class ElevenLabsWebhookApi
         catch (JsonException)
         {
             return Problems.Field("body", "The webhook body is not JSON.");
+        }
+
+        if (options.Value.EffectiveElevenLabsWebhookSecret is null && Compat.SlotScheduler.SlotReleaseWebhook.Matches(root))
+        {
+            // The Slot Scheduler's unsigned body: only while no secret is configured (checked above otherwise).
+            return await Compat.SlotScheduler.SlotReleaseWebhook.HandleAsync(root, http.RequestServices, logger, cancellationToken);
         }
 
         if (root.ValueKind != JsonValueKind.Object

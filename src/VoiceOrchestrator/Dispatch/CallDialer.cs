@@ -20,6 +20,7 @@ public sealed class CallDialer(
     CallTransitions transitions,
     ProviderEventHandler events,
     EarlyEvents earlyEvents,
+    GenericCallDialer genericDialer,
     IOptions<OrchestratorOptions> options,
     ILogger<CallDialer> logger)
 {
@@ -29,6 +30,11 @@ public sealed class CallDialer(
 
     public async Task<DialOutcome> DialAsync(Call call, CancellationToken cancellationToken)
     {
+        if (Providers.GenericProvider.GenericProvider.Dials(call))
+        {
+            return await genericDialer.DialAsync(call, this, cancellationToken);
+        }
+
         var number = await db.PhoneNumbers.FirstOrDefaultAsync(p => p.WorkspaceId == call.WorkspaceId && p.PhoneNumberId == call.AgentPhoneNumberId, cancellationToken);
         var path = number?.OutboundCallsPath
                    ?? (number?.Provider == TelephonyProvider.SipTrunk ? SipTrunkPath : options.Value.ElevenLabsOutboundCallsPath);

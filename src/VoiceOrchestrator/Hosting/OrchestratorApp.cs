@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using VoiceOrchestrator.Api;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Campaigns;
+using VoiceOrchestrator.Compat;
 using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Providers;
@@ -63,6 +64,7 @@ public static class OrchestratorApp
         services.AddScoped<CampaignDirectory>();
         services.AddScoped<DemoWorkspaceSeeder>();
         services.AddDispatch(settings);
+        services.AddCompatApis();
         services.AddHostedService<StartupTasks>();
         services.AddHostedService(sp => sp.GetRequiredService<DemoEmulatorHost>());
         services.AddHostedService(sp => sp.GetRequiredService<CallDispatcher>());
@@ -85,6 +87,7 @@ public static class OrchestratorApp
         app.MapCampaignsApi();
         app.MapCallsApi();
         app.MapElevenLabsWebhookApi();
+        app.MapCompatApis();
         return app;
     }
 
