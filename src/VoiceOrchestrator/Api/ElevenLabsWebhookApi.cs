@@ -21,7 +21,7 @@ public static class ElevenLabsWebhookApi
                 .AllowAnonymous()
                 .WithTags("Webhooks")
                 .WithSummary("ElevenLabs post-call webhook (post_call_transcription, call_initiation_failure), signed with ElevenLabs-Signature.")
-                .WithDescription("Without a webhook secret, the Slot Scheduler's unsigned {conversation_id|callSid|callId, status} body is accepted too.")
+                .WithDescription("The Slot Scheduler's {conversation_id|callSid|callId, status} body is accepted too: unsigned only while no webhook secret is configured.")
                 .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
         }
 
@@ -56,9 +56,10 @@ public static class ElevenLabsWebhookApi
             return Problems.Field("body", "The webhook body is not JSON.");
         }
 
-        if (options.Value.EffectiveElevenLabsWebhookSecret is null && Compat.SlotScheduler.SlotReleaseWebhook.Matches(root))
+        if (Compat.SlotScheduler.SlotReleaseWebhook.Matches(root))
         {
-            // The Slot Scheduler's unsigned body: only while no secret is configured (checked above otherwise).
+            // The Slot Scheduler's body. With a secret configured it got here only with a valid signature;
+            // unsigned, it is accepted only while no secret is configured.
             return await Compat.SlotScheduler.SlotReleaseWebhook.HandleAsync(root, http.RequestServices, logger, cancellationToken);
         }
 

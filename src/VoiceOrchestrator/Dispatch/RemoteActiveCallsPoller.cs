@@ -64,7 +64,17 @@ public sealed class RemoteActiveCallsPoller(
 
     public TimeSpan StaleAfter => TimeSpan.FromMilliseconds(Math.Max(3L * options.Value.PollingIntervalMs, 1000));
 
-    public int Count => Status.Count;
+    /// <summary>Read by every dispatch cycle: the figure in force, without building the full status.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return ModeAt(clock.GetUtcNow().UtcDateTime) is RemoteCountMode.Remote or RemoteCountMode.Stale ? _lastGood!.Count : 0;
+            }
+        }
+    }
 
     public RemotePollStatus Status
     {
@@ -184,7 +194,6 @@ public sealed class RemoteActiveCallsPoller(
 
     private void LogModeChange()
     {
-        RemotePollStatus status;
         lock (_gate)
         {
             var mode = ModeAt(clock.GetUtcNow().UtcDateTime);
@@ -196,7 +205,7 @@ public sealed class RemoteActiveCallsPoller(
             _loggedMode = mode;
         }
 
-        status = Status;
+        var status = Status;
         switch (status.Mode)
         {
             case RemoteCountMode.LocalFallback:

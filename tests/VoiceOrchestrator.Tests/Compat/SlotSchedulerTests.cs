@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using VoiceOrchestrator.Providers.ElevenLabs;
 using VoiceOrchestrator.Simulator;
 using VoiceOrchestrator.Tests.Dispatch;
 using VoiceOrchestrator.Tests.Infrastructure;
@@ -248,7 +249,7 @@ public sealed class SlotSchedulerTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task TheUnsignedWebhookBodyIsRefusedWhenASecretIsConfigured()
+    public async Task WithASecretTheWebhookBodyMustBeSigned()
     {
         await using var rig = await DispatchRig.StartSqliteAsync(new SimulatorOptions { RingMs = 0, CallDurationMs = 120_000 });
         using var client = rig.Client();
@@ -261,8 +262,16 @@ public sealed class SlotSchedulerTests(PostgresFixture postgres)
         }, TimeSpan.FromSeconds(20), () => "the call was not dialed");
 
         using var anonymous = rig.Services[0].CreateClient();
-        await PostWebhookAsync(anonymous, $$"""{"conversation_id":"{{call.ConversationId}}","status":"completed"}""", HttpStatusCode.Unauthorized);
+        var body = $$"""{"conversation_id":"{{call.ConversationId}}","status":"completed"}""";
+        await PostWebhookAsync(anonymous, body, HttpStatusCode.Unauthorized);
         Assert.True((await DispatchKit.GetCallAsync(client, id)).Status is "ringing" or "in_progress");
+
+        // The same body signed with the secret is accepted.
+        using var signed = new HttpRequestMessage(HttpMethod.Post, "webhook/elevenlabs") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        signed.Headers.Add(ElevenLabsSignature.HeaderName, ElevenLabsSignature.Sign(DispatchRig.WebhookSecret, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), Encoding.UTF8.GetBytes(body)));
+        using var accepted = await anonymous.SendAsync(signed);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal("completed", (await DispatchKit.GetCallAsync(client, id)).Status);
     }
 
     internal static async Task<Guid> EnqueueAsync(HttpClient client, string toNumber, int priority)
