@@ -149,6 +149,22 @@ public sealed class AiCallOrchestratorTests(PostgresFixture postgres)
         Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("api/v1/metrics")).GetProperty("data").GetProperty("total").GetInt32());
     }
 
+    /// <summary>With no configuration at all, the in-process emulator serves the generic provider as well.</summary>
+    [Fact]
+    public async Task InDemoModeCallsGoToTheInProcessEmulator()
+    {
+        using var database = await TestDatabase.CreateAsync(DatabaseKind.Sqlite, null!);
+        await using var service = await ServiceProcess.StartAsync(new Dictionary<string, string?> { ["DATABASE_URL"] = database.DatabaseUrl });
+        using var client = service.CreateClient(await service.CreateWorkspaceAsync());
+        var created = await PostJsonAsync(client, "api/v1/calls", """{"to":"+15551234567","scriptId":"script-001","metadata":{"orderId":"123"}}""");
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        var id = created.Body.GetProperty("data").GetProperty("id").GetGuid();
+        await DispatchKit.WaitUntilAsync(async () => await StatusAsync(client, id) == "COMPLETED", TimeSpan.FromSeconds(40), () => service.Tail());
+        var call = (await client.GetFromJsonAsync<JsonElement>($"api/v1/calls/{id}")).GetProperty("data");
+        Assert.Equal("generic", call.GetProperty("provider").GetString());
+        Assert.StartsWith("gcall_", call.GetProperty("externalCallId").GetString());
+    }
+
     private static Task<RunningSimulator> StartGenericAsync(SimulatorOptions options) =>
         SimulatorApp.StartAsync(options with { GenericApiKey = GenericKey, GenericWebhookSecret = Secret });
 

@@ -70,9 +70,9 @@ public static class CallStatusCallbackApi
             errors.Add("status", "Required, e.g. COMPLETED, FAILED, BUSY, NO_ANSWER, IN_PROGRESS.");
         }
 
-        if (callback?.DurationSec is < 0)
+        if (callback?.DurationSec is < 0 or > 604_800)
         {
-            errors.Add("durationSec", "Must not be negative.");
+            errors.Add("durationSec", "Must be from 0 to 604800 seconds.");
         }
 
         if (!errors.IsEmpty)

@@ -11,7 +11,10 @@ public static class GenericProvider
 
     public const string CallbackPath = "/api/v1/callbacks/call-status";
 
-    public static bool IsConfigured(OrchestratorOptions options) => options.AiCallApiUrl is not null;
+    /// <summary>Path of the emulator's generic provider, which demo mode uses when AI_CALL_API_URL is not set.</summary>
+    public const string EmulatorCallsPath = "ai-call/v1/calls";
+
+    public static bool IsConfigured(OrchestratorOptions options) => options.AiCallApiUrl is not null || options.DemoMode;
 
     public static bool Dials(Call call) => call.Provider == Name;
 
