@@ -52,6 +52,7 @@ public static class SimulatorApp
         app.MapWorkspaceEndpoints(state);
         app.MapControlEndpoints(state);
         app.MapTwilioEndpoints(state);
+        app.MapGenericProviderEndpoints(state);
         return app;
     }
 

@@ -28,6 +28,9 @@ public sealed class SimulatorState
     /// <summary>The emulated Twilio account (Calls API, AMD, status callbacks).</summary>
     public TwilioSide Twilio { get; }
 
+    /// <summary>The emulated generic provider of the AI Call Orchestrator (its calls and callbacks).</summary>
+    public GenericProviderState Generic { get; } = new();
+
     /// <summary>The settings in force (a validated copy of what was configured).</summary>
     public SimulatorOptions Options => _options;
 

@@ -68,6 +68,12 @@ public sealed record SimulatorOptions
     /// <summary>HMAC secret for the <c>ElevenLabs-Signature</c> header; null sends webhooks unsigned.</summary>
     public string? WebhookSecret { get; init; }
 
+    /// <summary>Expected bearer token of the generic provider (<c>POST /ai-call/v1/calls</c>); null accepts any.</summary>
+    public string? GenericApiKey { get; init; }
+
+    /// <summary>HMAC secret of the generic provider's <c>X-Webhook-Signature</c>; null uses <see cref="WebhookSecret"/>.</summary>
+    public string? GenericWebhookSecret { get; init; }
+
     /// <summary>Delay between the end of a call and its webhook.</summary>
     public int WebhookDelayMs { get; init; }
 

@@ -21,6 +21,7 @@ public static class ElevenLabsWebhookApi
                 .AllowAnonymous()
                 .WithTags("Webhooks")
                 .WithSummary("ElevenLabs post-call webhook (post_call_transcription, call_initiation_failure), signed with ElevenLabs-Signature.")
+                .WithDescription("The Slot Scheduler's {conversation_id|callSid|callId, status} body is accepted too: unsigned only while no webhook secret is configured.")
                 .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
         }
 
@@ -53,6 +54,13 @@ public static class ElevenLabsWebhookApi
         catch (JsonException)
         {
             return Problems.Field("body", "The webhook body is not JSON.");
+        }
+
+        if (Compat.SlotScheduler.SlotReleaseWebhook.Matches(root))
+        {
+            // The Slot Scheduler's body. With a secret configured it got here only with a valid signature;
+            // unsigned, it is accepted only while no secret is configured.
+            return await Compat.SlotScheduler.SlotReleaseWebhook.HandleAsync(root, http.RequestServices, logger, cancellationToken);
         }
 
         if (root.ValueKind != JsonValueKind.Object

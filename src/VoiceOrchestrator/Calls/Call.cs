@@ -21,6 +21,9 @@ public sealed class Call
     /// <summary>Which API accepted the call (api, bulk, enqueue, ai_call): each answers in its own shape.</summary>
     public string Source { get; set; } = "api";
 
+    /// <summary>Who dials the call: null for ElevenLabs, <c>generic</c> for the AI Call Orchestrator's provider.</summary>
+    public string? Provider { get; set; }
+
     public required string AgentId { get; set; }
     public required string AgentPhoneNumberId { get; set; }
     public required string ToNumber { get; set; }

@@ -35,7 +35,10 @@ public static class EnvironmentSettings
 
         options.ConcurrencyLimit = Int(configuration, errors, ["ELEVENLABS_CONCURRENCY_LIMIT", "MAX_CONCURRENT_CALLS"], options.ConcurrencyLimit, 1, 100_000);
         options.ElevenLabsWebhookSecret = Text(configuration, "ELEVENLABS_WEBHOOK_SECRET");
-        options.ElevenLabsActiveCallsUrl = Url(configuration, errors, "ELEVENLABS_ACTIVE_CALLS_URL");
+        // "default" polls the batch-calling list on ELEVENLABS_BASE_URL (the emulator's in demo mode).
+        options.ElevenLabsActiveCallsUrl = Text(configuration, "ELEVENLABS_ACTIVE_CALLS_URL")?.ToLowerInvariant() is "default" or "true"
+            ? "/v1/convai/batch-calling/workspace"
+            : Url(configuration, errors, "ELEVENLABS_ACTIVE_CALLS_URL");
         if (Text(configuration, "ELEVENLABS_ACTIVE_STATUSES") is { } statuses)
         {
             options.ElevenLabsActiveStatuses = statuses.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

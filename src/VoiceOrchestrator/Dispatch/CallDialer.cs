@@ -21,6 +21,7 @@ public sealed class CallDialer(
     ProviderEventHandler events,
     EarlyEvents earlyEvents,
     TwilioAmdDialer twilioDialer,
+    GenericCallDialer genericDialer,
     IOptions<OrchestratorOptions> options,
     ILogger<CallDialer> logger)
 {
@@ -30,6 +31,11 @@ public sealed class CallDialer(
 
     public async Task<DialOutcome> DialAsync(Call call, CancellationToken cancellationToken)
     {
+        if (Providers.GenericProvider.GenericProvider.Dials(call))
+        {
+            return await genericDialer.DialAsync(call, this, cancellationToken);
+        }
+
         if (call.GateMode == GateMode.TwilioAmdBridge)
         {
             var placed = await twilioDialer.PlaceAsync(call, cancellationToken);

@@ -50,6 +50,13 @@ public sealed class CallReconciler(
 
     private async Task ReconcileAsync(Call call, DateTime now, CancellationToken cancellationToken)
     {
+        if (Providers.GenericProvider.GenericProvider.Dials(call))
+        {
+            // The generic provider has no API to ask: never redial blindly, end it as unknown.
+            await GenericCallDialer.ExpireAsync(transitions, call, cancellationToken);
+            return;
+        }
+
         if (call.GateMode == GateMode.TwilioAmdBridge)
         {
             // Placed by Twilio: only Twilio's call resource can say whether it rang.

@@ -2,6 +2,7 @@ using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Providers;
 using VoiceOrchestrator.Providers.ElevenLabs;
+using VoiceOrchestrator.Providers.GenericProvider;
 
 namespace VoiceOrchestrator.Dispatch;
 
@@ -15,12 +16,13 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<EarlyEvents>();
         services.AddSingleton<ActiveSlots>();
         services.AddSingleton<DispatcherLeaseKeeper>();
-        services.AddSingleton<IRemoteActiveCalls, NoRemoteActiveCalls>();
+        services.AddRemoteActiveCalls(settings);
         services.AddSingleton<CallDispatcher>();
         services.AddScoped<CallTransitions>();
         services.AddScoped<CallSettlement>();
         services.AddScoped<CallClaimer>();
         services.AddScoped<CallDialer>();
+        services.AddGenericProvider(settings);
         services.AddScoped<CallReconciler>();
         services.AddScoped<ProviderEventHandler>();
 

@@ -5,9 +5,3 @@ public interface IRemoteActiveCalls
 {
     int Count { get; }
 }
-
-/// <summary>Used while remote polling is not configured: nothing outside this service dials.</summary>
-public sealed class NoRemoteActiveCalls : IRemoteActiveCalls
-{
-    public int Count => 0;
-}

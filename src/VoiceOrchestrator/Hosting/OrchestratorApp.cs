@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using VoiceOrchestrator.Api;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Campaigns;
+using VoiceOrchestrator.Compat;
 using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Providers;
@@ -65,6 +66,7 @@ public static class OrchestratorApp
         services.AddScoped<DemoWorkspaceSeeder>();
         services.AddDispatch(settings);
         services.AddTwilioBridge(settings);
+        services.AddCompatApis();
         services.AddHostedService<StartupTasks>();
         services.AddHostedService(sp => sp.GetRequiredService<DemoEmulatorHost>());
         services.AddHostedService(sp => sp.GetRequiredService<CallDispatcher>());
@@ -88,6 +90,7 @@ public static class OrchestratorApp
         app.MapCallsApi();
         app.MapElevenLabsWebhookApi();
         app.MapTwilioWebhooksApi();
+        app.MapCompatApis();
         return app;
     }
 
