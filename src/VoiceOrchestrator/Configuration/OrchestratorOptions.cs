@@ -47,6 +47,20 @@ public sealed class OrchestratorOptions
     public int CallsWorkerConcurrency { get; set; } = 50;
     public int MaxRetryAttempts { get; set; } = 3;
     public int RetentionDays { get; set; } = 15;
+
+    /// <summary>Days conversations (transcripts) are kept (TRANSCRIPT_RETENTION_DAYS); 0 keeps them forever.</summary>
+    public int TranscriptRetentionDays { get; set; }
+
+    /// <summary>UTC hour of the daily retention run (RETENTION_HOUR_UTC); a catch-up also runs at start-up.</summary>
+    public int RetentionHourUtc { get; set; } = 3;
+
+    /// <summary>Estimated prices in USD, used where a provider reported no cost (TWILIO_PRICE_PER_MINUTE, TWILIO_AMD_PRICE_PER_CALL, ELEVENLABS_PRICE_PER_MINUTE).</summary>
+    public double TwilioPricePerMinute { get; set; } = 0.014;
+    public double TwilioAmdPricePerCall { get; set; } = 0.0075;
+    public double ElevenLabsPricePerMinute { get; set; } = 0.10;
+
+    /// <summary>Length of the voicemail an agent would leave (VOICEMAIL_SECONDS): the cost AMD saves per machine screened out.</summary>
+    public int VoicemailSeconds { get; set; } = 30;
     public string LogLevel { get; set; } = "info";
 
     public string? AdminToken { get; set; }

@@ -12,6 +12,7 @@ using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Providers;
 using VoiceOrchestrator.Providers.Twilio;
+using VoiceOrchestrator.Reporting;
 using VoiceOrchestrator.Storage;
 using VoiceOrchestrator.Tenancy;
 
@@ -65,6 +66,7 @@ public static class OrchestratorApp
         services.AddScoped<DemoWorkspaceSeeder>();
         services.AddDispatch(settings);
         services.AddTwilioBridge(settings);
+        services.AddReporting();
         services.AddHostedService<StartupTasks>();
         services.AddHostedService(sp => sp.GetRequiredService<DemoEmulatorHost>());
         services.AddHostedService(sp => sp.GetRequiredService<CallDispatcher>());
@@ -85,6 +87,7 @@ public static class OrchestratorApp
         app.MapAgentsApi();
         app.MapPhoneNumbersApi();
         app.MapCampaignsApi();
+        app.MapReportsApi();
         app.MapCallsApi();
         app.MapElevenLabsWebhookApi();
         app.MapTwilioWebhooksApi();

@@ -1,6 +1,10 @@
 namespace VoiceOrchestrator.Reporting;
 
-/// <summary>The figures both daily aggregates keep; stored as columns of their owner's table.</summary>
+/// <summary>
+/// The figures both daily aggregates keep; stored as columns of their owner's table (snake_case of
+/// the property name). Every figure is a sum, so totals over any set of days or keys are sums too.
+/// How each one is computed from a call is in <see cref="CallFigureSql"/>.
+/// </summary>
 public sealed class DailyCallTotals
 {
     public int TotalCalls { get; set; }
@@ -14,12 +18,31 @@ public sealed class DailyCallTotals
     public int AmdHuman { get; set; }
     public int AmdMachine { get; set; }
     public int AmdUnknown { get; set; }
+
+    /// <summary>Calls AMD called human that the agent then found to be a voicemail (ended <c>machine_detected</c>).</summary>
+    public int AmdFalsePositive { get; set; }
+
     public long TotalDurationSecs { get; set; }
+    public long CompletedSecs { get; set; }
+    public long BusySecs { get; set; }
+    public long NoAnswerSecs { get; set; }
+    public long MachineDetectedSecs { get; set; }
+    public long FailedSecs { get; set; }
+    public long CancelledSecs { get; set; }
+    public long ExpiredSecs { get; set; }
     public double BillableMinutes { get; set; }
     public double CostTwilio { get; set; }
     public double CostElevenLabs { get; set; }
     public double EstimatedSavings { get; set; }
+
+    /// <summary>Calls with any quality figure (MOS, network figures or a quality label).</summary>
     public int QualitySamples { get; set; }
+
+    public int MosSamples { get; set; }
+
+    /// <summary>Calls with both jitter and packet loss.</summary>
+    public int NetworkSamples { get; set; }
+
     public double MosSum { get; set; }
     public double JitterSum { get; set; }
     public double PacketLossSum { get; set; }
