@@ -197,15 +197,29 @@ public static class ReportsApi
 
         var now = clock.GetUtcNow().UtcDateTime;
         var to = now;
-        if (query.To is { Length: > 0 } rawTo && !DateParsing.TryParseBound(rawTo, isStart: false, out to))
+        if (query.To is { Length: > 0 } rawTo)
         {
-            errors.Add("to", "Must be a date (yyyy-MM-dd) or an ISO 8601 timestamp.");
+            if (DateParsing.TryParseBound(rawTo, isStart: false, out var parsed))
+            {
+                to = parsed;
+            }
+            else
+            {
+                errors.Add("to", "Must be a date (yyyy-MM-dd) or an ISO 8601 timestamp.");
+            }
         }
 
-        var from = to.Date.AddDays(1 - DefaultRangeDays);
-        if (query.From is { Length: > 0 } rawFrom && !DateParsing.TryParseBound(rawFrom, isStart: true, out from))
+        var from = to < DateTime.MinValue.AddDays(DefaultRangeDays) ? DateTime.MinValue : to.Date.AddDays(1 - DefaultRangeDays);
+        if (query.From is { Length: > 0 } rawFrom)
         {
-            errors.Add("from", "Must be a date (yyyy-MM-dd) or an ISO 8601 timestamp.");
+            if (DateParsing.TryParseBound(rawFrom, isStart: true, out var parsed))
+            {
+                from = parsed;
+            }
+            else
+            {
+                errors.Add("from", "Must be a date (yyyy-MM-dd) or an ISO 8601 timestamp.");
+            }
         }
 
         if (errors.IsEmpty && from > to)

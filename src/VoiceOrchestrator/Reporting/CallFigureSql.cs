@@ -17,7 +17,9 @@ public sealed class CallFigureSql
     public CallFigureSql(bool postgres, ReportingPrices prices)
     {
         _postgres = postgres;
+        var sixty = Literal(60);
         var real = postgres ? "double precision" : "REAL";
+        var integer = postgres ? "bigint" : "INTEGER";
         var sipTrunk = postgres ? "sip_trunk_used" : "sip_trunk_used <> 0";
         const string answeredBy = "COALESCE(answered_by, amd_status)";
         const string human = $"{answeredBy} = 'human'";
@@ -35,6 +37,7 @@ public sealed class CallFigureSql
             """;
         const string network = "jitter IS NOT NULL AND packet_loss IS NOT NULL";
 
+        string Scaled(int factor, string expression) => $"CAST(ROUND(({expression}) * {factor}) AS {integer})";
         string Count(string condition) => $"CASE WHEN {condition} THEN 1 ELSE 0 END";
         string State(string state) => Count($"state = '{state}'");
         string Secs(string state) => $"CASE WHEN state = '{state}' THEN {duration} ELSE 0 END";
@@ -61,19 +64,19 @@ public sealed class CallFigureSql
             new("failed_secs", Secs("failed")),
             new("cancelled_secs", Secs("cancelled")),
             new("expired_secs", Secs("expired")),
-            new("billable_minutes", billable),
-            new("cost_twilio",
+            new("billable_minutes", $"({duration} + 59) / 60"),
+            new("cost_twilio_micros", Scaled(1_000_000,
                 $"COALESCE(cost_twilio, CASE WHEN {sipTrunk} THEN 0 ELSE {billable} * {Literal(prices.TwilioPerMinute)} END"
-                + $" + CASE WHEN {answeredBy} IS NOT NULL THEN {Literal(prices.TwilioAmdPerCall)} ELSE 0 END)"),
-            new("cost_eleven_labs",
-                $"COALESCE(cost_eleven_labs, CASE WHEN {machine} THEN 0 ELSE {duration} * {Literal(prices.ElevenLabsPerMinute)} / 60.0 END)"),
-            new("estimated_savings", $"CASE WHEN {machine} THEN {Literal(prices.VoicemailCost)} ELSE 0 END"),
+                + $" + CASE WHEN {answeredBy} IS NOT NULL THEN {Literal(prices.TwilioAmdPerCall)} ELSE 0 END)")),
+            new("cost_eleven_labs_micros", Scaled(1_000_000,
+                $"COALESCE(cost_eleven_labs, CASE WHEN {machine} THEN 0 ELSE {duration} * {Literal(prices.ElevenLabsPerMinute)} / {sixty} END)")),
+            new("estimated_savings_micros", $"CASE WHEN {machine} THEN {Math.Round(prices.VoicemailCost * 1_000_000).ToString(CultureInfo.InvariantCulture)} ELSE 0 END"),
             new("quality_samples", Count($"{quality} IS NOT NULL")),
             new("mos_samples", Count("mos_score IS NOT NULL")),
             new("network_samples", Count(network)),
-            new("mos_sum", "COALESCE(mos_score, 0)"),
-            new("jitter_sum", $"CASE WHEN {network} THEN jitter ELSE 0 END"),
-            new("packet_loss_sum", $"CASE WHEN {network} THEN packet_loss ELSE 0 END"),
+            new("mos_sum_milli", Scaled(1_000, "COALESCE(mos_score, 0)")),
+            new("jitter_sum_milli", Scaled(1_000, $"CASE WHEN {network} THEN jitter ELSE 0 END")),
+            new("packet_loss_sum_milli", Scaled(1_000, $"CASE WHEN {network} THEN packet_loss ELSE 0 END")),
             new("quality_excellent", Count($"{quality} = 4")),
             new("quality_good", Count($"{quality} = 3")),
             new("quality_fair", Count($"{quality} = 2")),
@@ -96,7 +99,10 @@ public sealed class CallFigureSql
     /// <summary><c>SUM(column) AS column</c> for every figure, over aggregate rows.</summary>
     public string SumOverAggregates => string.Join(",\n    ", Figures.Select(f => $"SUM({f.Column}) AS {f.Column}"));
 
-    private static string Literal(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    // PostgreSQL reads a decimal literal as numeric, which would make raw sums exact decimals while
+    // the aggregates hold doubles; both sides must add the same doubles.
+    private string Literal(double value) =>
+        _postgres ? $"CAST({value.ToString("R", CultureInfo.InvariantCulture)} AS double precision)" : value.ToString("R", CultureInfo.InvariantCulture);
 
     public sealed record Figure(string Column, string Expression);
 }

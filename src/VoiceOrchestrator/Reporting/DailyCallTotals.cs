@@ -30,10 +30,14 @@ public sealed class DailyCallTotals
     public long FailedSecs { get; set; }
     public long CancelledSecs { get; set; }
     public long ExpiredSecs { get; set; }
-    public double BillableMinutes { get; set; }
-    public double CostTwilio { get; set; }
-    public double CostElevenLabs { get; set; }
-    public double EstimatedSavings { get; set; }
+    public long BillableMinutes { get; set; }
+
+    // Money in millionths of a US dollar and quality sums in thousandths, each call rounded once:
+    // whole numbers add up to the same total in any order, so a range sums to the same figure from
+    // raw calls as from the days they were rolled up into.
+    public long CostTwilioMicros { get; set; }
+    public long CostElevenLabsMicros { get; set; }
+    public long EstimatedSavingsMicros { get; set; }
 
     /// <summary>Calls with any quality figure (MOS, network figures or a quality label).</summary>
     public int QualitySamples { get; set; }
@@ -43,9 +47,9 @@ public sealed class DailyCallTotals
     /// <summary>Calls with both jitter and packet loss.</summary>
     public int NetworkSamples { get; set; }
 
-    public double MosSum { get; set; }
-    public double JitterSum { get; set; }
-    public double PacketLossSum { get; set; }
+    public long MosSumMilli { get; set; }
+    public long JitterSumMilli { get; set; }
+    public long PacketLossSumMilli { get; set; }
     public int QualityExcellent { get; set; }
     public int QualityGood { get; set; }
     public int QualityFair { get; set; }

@@ -52,22 +52,22 @@ public static class ReportFigures
             screened,
             new AmdCounts(t.AmdHuman, t.AmdMachine, t.AmdUnknown),
             new AmdEfficiency(Percent(t.AmdHuman, screened), Percent(t.AmdMachine, screened), Percent(t.AmdFalsePositive, t.AmdHuman)),
-            new AmdSavings(t.AmdMachine, Round(t.EstimatedSavings, 4)));
+            new AmdSavings(t.AmdMachine, Dollars(t.EstimatedSavingsMicros)));
     }
 
     public static CostAnalysisReport Cost(ReportTotals totals)
     {
         var t = totals.Totals;
-        var total = t.CostTwilio + t.CostElevenLabs;
+        var total = (t.CostTwilioMicros + t.CostElevenLabsMicros) / 1_000_000.0;
         var minutes = t.TotalDurationSecs / 60.0;
         return new CostAnalysisReport(
             t.TotalCalls,
             Minutes(t.TotalDurationSecs),
             Round(t.BillableMinutes, 2),
-            new CostBreakdown(Round(t.CostTwilio, 4), Round(t.CostElevenLabs, 4), Round(total, 4)),
+            new CostBreakdown(Dollars(t.CostTwilioMicros), Dollars(t.CostElevenLabsMicros), Dollars(t.CostTwilioMicros + t.CostElevenLabsMicros)),
             minutes > 0 ? Round(total / minutes, 4) : 0,
             t.TotalCalls > 0 ? Round(total / t.TotalCalls, 4) : 0,
-            Round(t.EstimatedSavings, 4));
+            Dollars(t.EstimatedSavingsMicros));
     }
 
     public static QualityMetricsReport Quality(ReportTotals totals)
@@ -81,9 +81,9 @@ public static class ReportFigures
             score,
             new QualityDistribution(t.QualityExcellent, t.QualityGood, t.QualityFair, t.QualityPoor),
             new TechnicalMetrics(
-                t.NetworkSamples > 0 ? Round(t.JitterSum / t.NetworkSamples, 2) : null,
-                t.NetworkSamples > 0 ? Round(t.PacketLossSum / t.NetworkSamples, 2) : null,
-                t.MosSamples > 0 ? Round(t.MosSum / t.MosSamples, 2) : null),
+                t.NetworkSamples > 0 ? Round(t.JitterSumMilli / 1000.0 / t.NetworkSamples, 2) : null,
+                t.NetworkSamples > 0 ? Round(t.PacketLossSumMilli / 1000.0 / t.NetworkSamples, 2) : null,
+                t.MosSamples > 0 ? Round(t.MosSumMilli / 1000.0 / t.MosSamples, 2) : null),
             t.QualitySamples,
             Math.Max(0, finished - t.QualitySamples));
     }
@@ -95,6 +95,8 @@ public static class ReportFigures
         double? eta = remaining == 0 ? 0 : perMinute > 0 ? Round(remaining / perMinute, 1) : null;
         return new Progress(now.Queued, now.Active, totals.Finished, Round(perMinute, 2), eta, eta is { } minutes ? at.AddMinutes(minutes) : null);
     }
+
+    private static double Dollars(long micros) => Round(micros / 1_000_000.0, 4);
 
     private static double Minutes(long secs) => Round(secs / 60.0, 2);
 

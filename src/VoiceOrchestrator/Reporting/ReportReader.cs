@@ -97,7 +97,7 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
                 SUM(CASE WHEN state = 'in_progress' THEN 1 ELSE 0 END) AS in_progress
             FROM calls
             WHERE workspace_id = @ws AND created_at >= @from AND created_at <= @to{Filters(command, scope.CampaignId, scope.AgentId)}
-            GROUP BY {keyExpression}
+            {GroupBy(key, keyExpression)}
             """;
         Add(command, "ws", scope.WorkspaceId);
         Add(command, "from", scope.From);
@@ -123,13 +123,16 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
                 {_sql.SumOverAggregates}
             FROM {(byCampaign ? "campaign_daily_aggregates" : "call_daily_aggregates")}
             WHERE workspace_id = @ws AND day >= @from_day AND day <= @to_day{Filters(command, scope.CampaignId, byCampaign ? null : scope.AgentId)}
-            GROUP BY {keyExpression}
+            {GroupBy(key, keyExpression)}
             """;
         Add(command, "ws", scope.WorkspaceId);
         Add(command, "from_day", scope.FromDay);
         Add(command, "to_day", scope.ToDay);
         return command;
     }
+
+    // PostgreSQL refuses a constant in GROUP BY; one row over everything needs none.
+    private static string GroupBy(ReportKey key, string keyExpression) => key == ReportKey.None ? "" : "GROUP BY " + keyExpression;
 
     private static string Filters(DbCommand command, string? campaignId, string? agentId)
     {

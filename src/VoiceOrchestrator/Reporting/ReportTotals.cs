@@ -63,9 +63,9 @@ public sealed class ReportTotals
         {
             object sum = property.GetValue(Totals) switch
             {
-                int mine => mine + (int)property.GetValue(other.Totals)!,
-                long mine => mine + (long)property.GetValue(other.Totals)!,
-                double mine => mine + (double)property.GetValue(other.Totals)!,
+                int mine => (object)(mine + (int)property.GetValue(other.Totals)!),
+                long mine => (object)(mine + (long)property.GetValue(other.Totals)!),
+                double mine => (object)(mine + (double)property.GetValue(other.Totals)!),
                 _ => throw new InvalidOperationException($"{property.Name} is not a figure."),
             };
             property.SetValue(Totals, sum);
