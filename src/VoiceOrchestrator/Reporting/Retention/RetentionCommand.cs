@@ -17,7 +17,7 @@ public static class RetentionCommand
         var report = await services.GetRequiredService<RetentionRunner>().RunAsync(cancellationToken);
         foreach (var day in report.Days)
         {
-            await output.WriteLineAsync($"{day.Day:yyyy-MM-dd}: rolled up and purged {day.CallsPurged} call(s), {day.EventsDeleted} event(s)");
+            await output.WriteLineAsync($"{day.Day:yyyy-MM-dd}: rolled up and purged {day.CallsPurged} call(s), {day.EventsDeleted} event(s) in {day.Elapsed.TotalMilliseconds:0} ms");
         }
 
         await output.WriteLineAsync(

@@ -6,5 +6,5 @@ public sealed record RetentionReport(DateOnly FirstKeptDay, IReadOnlyList<Retent
     public int CallsPurged => Days.Sum(d => d.CallsPurged);
 }
 
-/// <summary>One day rolled up and purged: how many calls left the raw table and how many events went with them.</summary>
-public sealed record RetentionDay(DateOnly Day, int CallsPurged, int EventsDeleted);
+/// <summary>One day rolled up and purged: how many calls left the raw table, how many events went with them, and how long it took.</summary>
+public sealed record RetentionDay(DateOnly Day, int CallsPurged, int EventsDeleted, TimeSpan Elapsed);

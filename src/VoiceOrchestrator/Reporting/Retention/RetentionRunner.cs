@@ -113,6 +113,7 @@ public sealed class RetentionRunner(
             await using var transaction = await connection.BeginTransactionAsync(
                 db.Database.IsNpgsql() ? IsolationLevel.RepeatableRead : IsolationLevel.Serializable, cancellationToken);
             var now = clock.GetUtcNow().UtcDateTime;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var calls = 0;
             var events = 0;
             foreach (var workspace in workspaces)
@@ -136,7 +137,7 @@ public sealed class RetentionRunner(
             }
 
             await transaction.CommitAsync(cancellationToken);
-            return new RetentionDay(day, calls, events);
+            return new RetentionDay(day, calls, events, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         finally
         {
