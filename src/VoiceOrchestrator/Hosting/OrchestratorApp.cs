@@ -66,8 +66,9 @@ public static class OrchestratorApp
         services.AddScoped<DemoWorkspaceSeeder>();
         services.AddDispatch(settings);
         services.AddTwilioBridge(settings);
-        services.AddReporting();
         services.AddHostedService<StartupTasks>();
+        // After StartupTasks: hosted services start in order, and retention's catch-up needs the migrated schema.
+        services.AddReporting();
         services.AddHostedService(sp => sp.GetRequiredService<DemoEmulatorHost>());
         services.AddHostedService(sp => sp.GetRequiredService<CallDispatcher>());
 

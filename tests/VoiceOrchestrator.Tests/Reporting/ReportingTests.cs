@@ -174,6 +174,20 @@ public sealed class ReportingTests(PostgresFixture postgres) : ApiTestBase(postg
     }
 
     [Fact]
+    public async Task StartUpCatchesUpOnMissedDays()
+    {
+        var (factory, _, _, _, aData, bData) = await SeedTwoWorkspacesAsync(DatabaseKind.Sqlite);
+        // The calls were written while no retention was due; a service starting now finds the old days.
+        await using var restarted = factory.WithWebHostBuilder(_ => { });
+        restarted.CreateClient().Dispose();
+        await restarted.Services.GetRequiredService<RetentionService>().CatchUp.WaitAsync(TimeSpan.FromMinutes(2));
+        var cutoff = Today(aData).AddDays(-15);
+        var expected = aData.Calls.Concat(bData.Calls).Count(c => c.State.IsTerminal() && c.CreatedAt < cutoff);
+        Assert.True(expected > 0);
+        Assert.Equal(expected, await factory.QueryDbAsync(db => db.CallDailyAggregates.SumAsync(x => x.Totals.TotalCalls)));
+    }
+
+    [Fact]
     public async Task RetentionCommandPurgesAndReports()
     {
         var (factory, clock, _, _, aData, bData) = await SeedTwoWorkspacesAsync(DatabaseKind.Sqlite);
