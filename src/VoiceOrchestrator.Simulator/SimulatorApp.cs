@@ -52,6 +52,7 @@ public static class SimulatorApp
         app.MapWorkspaceEndpoints(state);
         app.MapControlEndpoints(state);
         app.MapTwilioEndpoints(state);
+        Twilio.VoiceInsightsEndpoints.MapVoiceInsightsEndpoints(app);
         return app;
     }
 

@@ -63,6 +63,7 @@ public static class EnvironmentSettings
         options.TwilioAuthToken = Text(configuration, "TWILIO_AUTH_TOKEN");
         options.TwilioApiBaseUrl = Url(configuration, errors, "TWILIO_API_BASE_URL") ?? options.TwilioApiBaseUrl;
         options.TwilioFromFallback = Text(configuration, "TWILIO_FROM_FALLBACK");
+        options.TwilioInsightsBaseUrl = Url(configuration, errors, "TWILIO_INSIGHTS_BASE_URL") ?? options.TwilioInsightsBaseUrl;
         if (options.TwilioFromFallback is { } fallback && !PhoneNumbers.IsE164(fallback))
         {
             errors.Add("TWILIO_FROM_FALLBACK: must be an E.164 number such as +14155550100");

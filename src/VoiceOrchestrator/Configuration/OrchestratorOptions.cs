@@ -27,6 +27,9 @@ public sealed class OrchestratorOptions
     public string? TwilioAuthToken { get; set; }
     public string TwilioApiBaseUrl { get; set; } = "https://api.twilio.com";
     public string? TwilioFromFallback { get; set; }
+
+    /// <summary>Voice Insights API (TWILIO_INSIGHTS_BASE_URL), where call quality summaries are read.</summary>
+    public string TwilioInsightsBaseUrl { get; set; } = "https://insights.twilio.com";
     public string? PublicBaseUrl { get; set; }
 
     /// <summary>Twilio calls created per second (TWILIO_CPS, default 1 as Twilio's account default); 0 means no cap.</summary>
