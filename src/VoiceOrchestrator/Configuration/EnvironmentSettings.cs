@@ -76,8 +76,6 @@ public static class EnvironmentSettings
         options.RetentionDays = Int(configuration, errors, ["RETENTION_DAYS"], options.RetentionDays, 1, 36_500);
         options.TranscriptRetentionDays = Int(configuration, errors, ["TRANSCRIPT_RETENTION_DAYS"], options.TranscriptRetentionDays, 0, 36_500);
         options.RetentionHourUtc = Int(configuration, errors, ["RETENTION_HOUR_UTC"], options.RetentionHourUtc, 0, 23);
-        options.TwilioPricePerMinute = Double(configuration, errors, "TWILIO_PRICE_PER_MINUTE", options.TwilioPricePerMinute, 0, 100);
-        options.TwilioAmdPricePerCall = Double(configuration, errors, "TWILIO_AMD_PRICE_PER_CALL", options.TwilioAmdPricePerCall, 0, 100);
         options.ElevenLabsPricePerMinute = Double(configuration, errors, "ELEVENLABS_PRICE_PER_MINUTE", options.ElevenLabsPricePerMinute, 0, 100);
         options.VoicemailSeconds = Int(configuration, errors, ["VOICEMAIL_SECONDS"], options.VoicemailSeconds, 0, 3_600);
         options.LogLevel = Text(configuration, "LOG_LEVEL")?.ToLowerInvariant() ?? options.LogLevel;

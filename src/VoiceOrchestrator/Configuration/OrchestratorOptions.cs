@@ -57,9 +57,7 @@ public sealed class OrchestratorOptions
     /// <summary>UTC hour of the daily retention run (RETENTION_HOUR_UTC); a catch-up also runs at start-up.</summary>
     public int RetentionHourUtc { get; set; } = 3;
 
-    /// <summary>Estimated prices in USD, used where a provider reported no cost (TWILIO_PRICE_PER_MINUTE, TWILIO_AMD_PRICE_PER_CALL, ELEVENLABS_PRICE_PER_MINUTE).</summary>
-    public double TwilioPricePerMinute { get; set; } = 0.014;
-    public double TwilioAmdPricePerCall { get; set; } = 0.0075;
+    /// <summary>ElevenLabs price per agent minute in USD, used where ElevenLabs reported no cost (ELEVENLABS_PRICE_PER_MINUTE).</summary>
     public double ElevenLabsPricePerMinute { get; set; } = 0.10;
 
     /// <summary>Length of the voicemail an agent would leave (VOICEMAIL_SECONDS): the cost AMD saves per machine screened out.</summary>
