@@ -53,6 +53,7 @@ public static class SimulatorApp
         app.MapControlEndpoints(state);
         app.MapTwilioEndpoints(state);
         app.MapGenericProviderEndpoints(state);
+        Twilio.VoiceInsightsEndpoints.MapVoiceInsightsEndpoints(app);
         return app;
     }
 

@@ -2,7 +2,7 @@ using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Hosting;
 
 // The service binary: `serve` (the default) runs the API and the dispatcher; `migrate` applies the
-// database migrations and exits.
+// database migrations and exits; `retention run` rolls up and purges old calls and exits.
 var command = args.FirstOrDefault(a => !a.StartsWith('-'))?.ToLowerInvariant() ?? "serve";
 var hostArgs = args.Where(a => !string.Equals(a, command, StringComparison.OrdinalIgnoreCase)).ToArray();
 
@@ -31,8 +31,10 @@ switch (command)
         await OrchestratorApp.MigrateAsync(app.Services);
         Console.WriteLine("Database is up to date.");
         return 0;
+    case "retention":
+        return await VoiceOrchestrator.Reporting.Retention.RetentionCommand.RunAsync(app.Services, hostArgs.Where(a => !a.StartsWith('-')).ToArray(), Console.Out);
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: serve (default), migrate.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: serve (default), migrate, retention run.");
         return 64;
 }
 

@@ -77,7 +77,29 @@ internal abstract class BenchDatabase : IAsyncDisposable
 
     protected abstract DbConnection Connect();
 
-    protected async Task<string> TextAsync(string sql, CancellationToken cancellationToken)
+    /// <summary>A connection that may write (the SQLite one of <see cref="Connect"/> is read-only).</summary>
+    protected virtual DbConnection ConnectForWriting() => Connect();
+
+    /// <summary>Runs one statement that writes; <c>@name</c> placeholders are bound from <paramref name="parameters"/>.</summary>
+    public async Task<int> ExecuteAsync(string sql, IReadOnlyDictionary<string, object> parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = ConnectForWriting();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = 3600;
+        foreach (var (name, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = "@" + name;
+            p.Value = value;
+            command.Parameters.Add(p);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<string> TextAsync(string sql, CancellationToken cancellationToken)
     {
         await using var connection = Connect();
         await connection.OpenAsync(cancellationToken);
@@ -114,6 +136,9 @@ internal sealed class SqliteBenchDatabase : BenchDatabase
 
     protected override DbConnection Connect() =>
         new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+
+    protected override DbConnection ConnectForWriting() =>
+        new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadWrite, Pooling = false, DefaultTimeout = 600 }.ToString());
 }
 
 internal sealed class PostgresBenchDatabase : BenchDatabase

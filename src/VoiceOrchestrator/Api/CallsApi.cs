@@ -31,7 +31,8 @@ public static class CallsApi
             .WithSummary("Queue many calls at once, spread across the given agents.")
             .WithDescription("All or nothing unless skipInvalid is true; numbers repeated in the request are dropped unless allowDuplicates is true.")
             .Produces<BulkCallResponse>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(413);
-        group.MapGet("/", ListCalls).WithSummary("List calls, newest first, with filters and paging.").Produces<PagedResponse<CallResponse>>();
+        group.MapGet("/", ListCalls).WithSummary("List calls, newest first, with filters and paging.").WithDescription("Accept: text/csv or format=csv answers the page as CSV.")
+            .Produces<PagedResponse<CallResponse>>().Produces(StatusCodes.Status200OK, contentType: CsvOutput.ContentType);
         group.MapGet("/{id}", GetCall).WithSummary("Read one call with its history of transitions.").Produces<CallResponse>().ProducesProblem(404);
         group.MapPatch("/{id}", UpdateCall).WithSummary("Change a call that is still queued.")
             .Produces<CallResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409);
@@ -134,7 +135,7 @@ public static class CallsApi
     }
 
     public static async Task<IResult> ListCalls(
-        [AsParameters] CallListQuery query, ClaimsPrincipal user, WorkspaceResolver resolver, OrchestratorDbContext db, CancellationToken cancellationToken)
+        [AsParameters] CallListQuery query, ClaimsPrincipal user, HttpRequest request, WorkspaceResolver resolver, OrchestratorDbContext db, CancellationToken cancellationToken)
     {
         var scope = await resolver.ResolveAsync(user, query.WorkspaceId, cancellationToken);
         if (scope.Error is not null)
@@ -205,6 +206,11 @@ public static class CallsApi
         var total = await calls.CountAsync(cancellationToken);
         var rows = await calls.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
             .Skip((page - 1) * limit).Take(limit).ToListAsync(cancellationToken);
+        if (CsvOutput.IsWanted(request))
+        {
+            return CallsCsv.Write(rows);
+        }
+
         return TypedResults.Ok(new PagedResponse<CallResponse>(
             rows.Select(c => CallResponse.From(c)).ToList(),
             new Pagination(page, limit, total, (total + limit - 1) / limit)));

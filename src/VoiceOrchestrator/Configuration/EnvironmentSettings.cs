@@ -66,6 +66,7 @@ public static class EnvironmentSettings
         options.TwilioAuthToken = Text(configuration, "TWILIO_AUTH_TOKEN");
         options.TwilioApiBaseUrl = Url(configuration, errors, "TWILIO_API_BASE_URL") ?? options.TwilioApiBaseUrl;
         options.TwilioFromFallback = Text(configuration, "TWILIO_FROM_FALLBACK");
+        options.TwilioInsightsBaseUrl = Url(configuration, errors, "TWILIO_INSIGHTS_BASE_URL") ?? options.TwilioInsightsBaseUrl;
         if (options.TwilioFromFallback is { } fallback && !PhoneNumbers.IsE164(fallback))
         {
             errors.Add("TWILIO_FROM_FALLBACK: must be an E.164 number such as +14155550100");
@@ -76,6 +77,10 @@ public static class EnvironmentSettings
         options.CallsWorkerConcurrency = Int(configuration, errors, ["CALLS_WORKER_CONCURRENCY"], options.CallsWorkerConcurrency, 1, 10_000);
         options.MaxRetryAttempts = Int(configuration, errors, ["MAX_RETRY_ATTEMPTS"], options.MaxRetryAttempts, 1, 20);
         options.RetentionDays = Int(configuration, errors, ["RETENTION_DAYS"], options.RetentionDays, 1, 36_500);
+        options.TranscriptRetentionDays = Int(configuration, errors, ["TRANSCRIPT_RETENTION_DAYS"], options.TranscriptRetentionDays, 0, 36_500);
+        options.RetentionHourUtc = Int(configuration, errors, ["RETENTION_HOUR_UTC"], options.RetentionHourUtc, 0, 23);
+        options.ElevenLabsPricePerMinute = Double(configuration, errors, "ELEVENLABS_PRICE_PER_MINUTE", options.ElevenLabsPricePerMinute, 0, 100);
+        options.VoicemailSeconds = Int(configuration, errors, ["VOICEMAIL_SECONDS"], options.VoicemailSeconds, 0, 3_600);
         options.LogLevel = Text(configuration, "LOG_LEVEL")?.ToLowerInvariant() ?? options.LogLevel;
         if (LogLevels.Parse(options.LogLevel) is null)
         {

@@ -27,6 +27,9 @@ public sealed class OrchestratorOptions
     public string? TwilioAuthToken { get; set; }
     public string TwilioApiBaseUrl { get; set; } = "https://api.twilio.com";
     public string? TwilioFromFallback { get; set; }
+
+    /// <summary>Voice Insights API (TWILIO_INSIGHTS_BASE_URL), where call quality summaries are read.</summary>
+    public string TwilioInsightsBaseUrl { get; set; } = "https://insights.twilio.com";
     public string? PublicBaseUrl { get; set; }
 
     /// <summary>Twilio calls created per second (TWILIO_CPS, default 1 as Twilio's account default); 0 means no cap.</summary>
@@ -47,6 +50,18 @@ public sealed class OrchestratorOptions
     public int CallsWorkerConcurrency { get; set; } = 50;
     public int MaxRetryAttempts { get; set; } = 3;
     public int RetentionDays { get; set; } = 15;
+
+    /// <summary>Days conversations (transcripts) are kept (TRANSCRIPT_RETENTION_DAYS); 0 keeps them forever.</summary>
+    public int TranscriptRetentionDays { get; set; }
+
+    /// <summary>UTC hour of the daily retention run (RETENTION_HOUR_UTC); a catch-up also runs at start-up.</summary>
+    public int RetentionHourUtc { get; set; } = 3;
+
+    /// <summary>ElevenLabs price per agent minute in USD, used where ElevenLabs reported no cost (ELEVENLABS_PRICE_PER_MINUTE).</summary>
+    public double ElevenLabsPricePerMinute { get; set; } = 0.10;
+
+    /// <summary>Length of the voicemail an agent would leave (VOICEMAIL_SECONDS): the cost AMD saves per machine screened out.</summary>
+    public int VoicemailSeconds { get; set; } = 30;
     public string LogLevel { get; set; } = "info";
 
     public string? AdminToken { get; set; }

@@ -13,6 +13,7 @@ using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Providers;
 using VoiceOrchestrator.Providers.Twilio;
+using VoiceOrchestrator.Reporting;
 using VoiceOrchestrator.Storage;
 using VoiceOrchestrator.Tenancy;
 
@@ -68,6 +69,8 @@ public static class OrchestratorApp
         services.AddTwilioBridge(settings);
         services.AddCompatApis();
         services.AddHostedService<StartupTasks>();
+        // After StartupTasks: hosted services start in order, and retention's catch-up needs the migrated schema.
+        services.AddReporting();
         services.AddHostedService(sp => sp.GetRequiredService<DemoEmulatorHost>());
         services.AddHostedService(sp => sp.GetRequiredService<CallDispatcher>());
 
@@ -87,6 +90,7 @@ public static class OrchestratorApp
         app.MapAgentsApi();
         app.MapPhoneNumbersApi();
         app.MapCampaignsApi();
+        app.MapReportsApi();
         app.MapCallsApi();
         app.MapElevenLabsWebhookApi();
         app.MapTwilioWebhooksApi();

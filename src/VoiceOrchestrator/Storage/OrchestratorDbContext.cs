@@ -143,14 +143,14 @@ public sealed class OrchestratorDbContext(DbContextOptions<OrchestratorDbContext
         modelBuilder.Entity<CallDailyAggregate>(e =>
         {
             e.ToTable("call_daily_aggregates");
-            e.HasKey(x => new { x.WorkspaceId, x.AgentId, x.Day });
+            e.HasKey(x => new { x.WorkspaceId, x.Day, x.AgentId, x.CampaignId });
             e.OwnsOne(x => x.Totals, ConfigureTotals);
         });
 
         modelBuilder.Entity<CampaignDailyAggregate>(e =>
         {
             e.ToTable("campaign_daily_aggregates");
-            e.HasKey(x => new { x.WorkspaceId, x.CampaignId, x.Day });
+            e.HasKey(x => new { x.WorkspaceId, x.Day, x.CampaignId });
             e.OwnsOne(x => x.Totals, ConfigureTotals);
         });
 

@@ -67,7 +67,7 @@ public sealed class MigratedSchemaTests(PostgresFixture postgres) : ServiceTestB
         db.DispatcherLeases.Add(new DispatcherLease { Name = "test", Holder = "me", ExpiresAt = now, AcquiredAt = now, Generation = 1 });
         db.Conversations.Add(new Conversation { ConversationId = "conv_1", WorkspaceId = "ws_1", CallId = callId, CreatedAt = now, UpdatedAt = now, StartedAt = now });
         db.SyncLogs.Add(new SyncLog { Id = Guid.CreateVersion7(), WorkspaceId = "ws_1", Type = "manual", StartedAt = now });
-        db.CallDailyAggregates.Add(new CallDailyAggregate { WorkspaceId = "ws_1", AgentId = "agent_1", Day = new DateOnly(2026, 11, 1), Totals = new() { TotalCalls = 3, CostTwilio = 1.5 }, UpdatedAt = now });
+        db.CallDailyAggregates.Add(new CallDailyAggregate { WorkspaceId = "ws_1", AgentId = "agent_1", Day = new DateOnly(2026, 11, 1), Totals = new() { TotalCalls = 3, CostTwilioMicros = 1_500_000 }, UpdatedAt = now });
         db.CampaignDailyAggregates.Add(new CampaignDailyAggregate { WorkspaceId = "ws_1", CampaignId = "c1", Day = new DateOnly(2026, 11, 1), Totals = new() { Completed = 2 }, UpdatedAt = now });
         await db.SaveChangesAsync();
         db.ChangeTracker.Clear();

@@ -1,0 +1,181 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using VoiceOrchestrator.Calls;
+using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Storage;
+
+namespace VoiceOrchestrator.Reporting;
+
+/// <summary>
+/// Reads report figures: raw calls for what is still raw, daily aggregates for what retention has
+/// rolled up. Retention moves a call from one to the other in a single transaction, so summing both
+/// counts every call exactly once whichever side of the retention window it is on.
+/// </summary>
+public sealed class ReportReader(OrchestratorDbContext db, IOptions<OrchestratorOptions> options)
+{
+    private readonly CallFigureSql _sql = new(db.Database.IsNpgsql(), ReportingPrices.From(options.Value));
+
+    public async Task<IReadOnlyDictionary<string, ReportTotals>> ReadAsync(ReportScope scope, ReportKey key, CancellationToken cancellationToken)
+    {
+        var rows = new SortedDictionary<string, ReportTotals>(StringComparer.Ordinal);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var connection = db.Database.GetDbConnection();
+            await ReadIntoAsync(rows, RawCommand(connection, scope, key), cancellationToken);
+            await ReadIntoAsync(rows, AggregateCommand(connection, scope, key), cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+
+        return rows;
+    }
+
+    /// <summary>Everything in scope as one row.</summary>
+    public async Task<ReportTotals> ReadTotalAsync(ReportScope scope, CancellationToken cancellationToken) =>
+        (await ReadAsync(scope, ReportKey.None, cancellationToken)).Values.FirstOrDefault() ?? new ReportTotals();
+
+    /// <summary>Calls still to finish (whatever their creation time) and calls finished since <paramref name="since"/>.</summary>
+    public async Task<(int Queued, int Active, int FinishedSince)> ReadProgressAsync(
+        string workspaceId, string? campaignId, string? agentId, DateTime since, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var connection = db.Database.GetDbConnection();
+            await using var open = connection.CreateCommand();
+            open.CommandText = $"""
+                SELECT COALESCE(SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END), 0),
+                       COALESCE(SUM(CASE WHEN state IN ({CallStates.ActiveSqlList}) THEN 1 ELSE 0 END), 0)
+                FROM calls
+                WHERE workspace_id = @ws AND state IN ('queued',{CallStates.ActiveSqlList}){Filters(open, campaignId, agentId)}
+                """;
+            Add(open, "ws", workspaceId);
+            int queued, active;
+            await using (var reader = await open.ExecuteReaderAsync(cancellationToken))
+            {
+                await reader.ReadAsync(cancellationToken);
+                queued = Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
+                active = Convert.ToInt32(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            await using var ended = connection.CreateCommand();
+            ended.CommandText = $"""
+                SELECT COUNT(*) FROM calls
+                WHERE workspace_id = @ws AND ended_at IS NOT NULL AND ended_at >= @since{Filters(ended, campaignId, agentId)}
+                """;
+            Add(ended, "ws", workspaceId);
+            Add(ended, "since", since);
+            var finished = Convert.ToInt32(await ended.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            return (queued, active, finished);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private DbCommand RawCommand(DbConnection connection, ReportScope scope, ReportKey key)
+    {
+        var keyExpression = key switch
+        {
+            ReportKey.Day => _sql.CallDay,
+            ReportKey.Agent => "agent_id",
+            ReportKey.Campaign => "COALESCE(campaign_id, '')",
+            _ => "''",
+        };
+        var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {keyExpression} AS report_key,
+                {_sql.SumOverCalls},
+                SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued,
+                SUM(CASE WHEN state = 'dialing' THEN 1 ELSE 0 END) AS dialing,
+                SUM(CASE WHEN state = 'ringing' THEN 1 ELSE 0 END) AS ringing,
+                SUM(CASE WHEN state = 'in_progress' THEN 1 ELSE 0 END) AS in_progress
+            FROM calls
+            WHERE workspace_id = @ws AND created_at >= @from AND created_at <= @to{Filters(command, scope.CampaignId, scope.AgentId)}
+            {GroupBy(key, keyExpression)}
+            """;
+        Add(command, "ws", scope.WorkspaceId);
+        Add(command, "from", scope.From);
+        Add(command, "to", scope.To);
+        return command;
+    }
+
+    private DbCommand AggregateCommand(DbConnection connection, ReportScope scope, ReportKey key)
+    {
+        // The campaign table answers campaign questions with one row per day; anything naming an
+        // agent needs the per-agent rows.
+        var byCampaign = scope.CampaignId is not null && scope.AgentId is null && key != ReportKey.Agent;
+        var keyExpression = key switch
+        {
+            ReportKey.Day => _sql.AggregateDay,
+            ReportKey.Agent => "agent_id",
+            ReportKey.Campaign => "campaign_id",
+            _ => "''",
+        };
+        var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {keyExpression} AS report_key,
+                {_sql.SumOverAggregates}
+            FROM {(byCampaign ? "campaign_daily_aggregates" : "call_daily_aggregates")}
+            WHERE workspace_id = @ws AND day >= @from_day AND day <= @to_day{Filters(command, scope.CampaignId, byCampaign ? null : scope.AgentId)}
+            {GroupBy(key, keyExpression)}
+            """;
+        Add(command, "ws", scope.WorkspaceId);
+        Add(command, "from_day", scope.FromDay);
+        Add(command, "to_day", scope.ToDay);
+        return command;
+    }
+
+    // PostgreSQL refuses a constant in GROUP BY; one row over everything needs none.
+    private static string GroupBy(ReportKey key, string keyExpression) => key == ReportKey.None ? "" : "GROUP BY " + keyExpression;
+
+    private static string Filters(DbCommand command, string? campaignId, string? agentId)
+    {
+        var sql = "";
+        if (campaignId is not null)
+        {
+            sql += " AND campaign_id = @campaign";
+            Add(command, "campaign", campaignId);
+        }
+
+        if (agentId is not null)
+        {
+            sql += " AND agent_id = @agent";
+            Add(command, "agent", agentId);
+        }
+
+        return sql;
+    }
+
+    private static async Task ReadIntoAsync(SortedDictionary<string, ReportTotals> rows, DbCommand command, CancellationToken cancellationToken)
+    {
+        await using (command)
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            var keyOrdinal = reader.GetOrdinal("report_key");
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var key = reader.IsDBNull(keyOrdinal) ? "" : reader.GetString(keyOrdinal);
+                if (!rows.TryGetValue(key, out var totals))
+                {
+                    rows[key] = totals = new ReportTotals();
+                }
+
+                totals.AddRow(reader);
+            }
+        }
+    }
+
+    internal static void Add(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}
