@@ -108,6 +108,13 @@ public sealed class AmdBridgeTests(PostgresFixture postgres)
         Assert.Equal(twilio.AnsweredBy.GetValueOrDefault("machine_start") + twilio.AnsweredBy.GetValueOrDefault("fax"), amd.GetValueOrDefault("machine"));
         Assert.Equal(twilio.AnsweredBy.GetValueOrDefault("unknown"), amd.GetValueOrDefault("unknown"));
         Assert.Equal((4, 4, 1), (amd.GetValueOrDefault("human"), amd.GetValueOrDefault("machine"), amd.GetValueOrDefault("unknown")));
+        var report = await client.GetFromJsonAsync<JsonElement>("calls/amd-stats?campaignId=amd-mixed");
+        var reported = report.GetProperty("amdStats");
+        Assert.Equal(Mixed.Count, report.GetProperty("totalCalls").GetInt32());
+        Assert.Equal(
+            (amd.GetValueOrDefault("human"), amd.GetValueOrDefault("machine"), amd.GetValueOrDefault("unknown")),
+            (reported.GetProperty("human").GetInt32(), reported.GetProperty("machine").GetInt32(), reported.GetProperty("unknown").GetInt32()));
+        Assert.Equal(4, report.GetProperty("costSavings").GetProperty("voicemailsAvoided").GetInt32());
 
         // TWILIO_CPS=3: the creates went out at least a third of a second apart (dialedAt is when each was sent),
         // although all eleven calls were claimed at once; the emulator saw them arrive over as long a time.
