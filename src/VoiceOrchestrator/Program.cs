@@ -1,4 +1,5 @@
 using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Conversations;
 using VoiceOrchestrator.Hosting;
 
 // The service binary: `serve` (the default) runs the API and the dispatcher; `migrate` applies the
@@ -31,8 +32,10 @@ switch (command)
         await OrchestratorApp.MigrateAsync(app.Services);
         Console.WriteLine("Database is up to date.");
         return 0;
+    case "sync":
+        return await ConversationSyncCommand.RunAsync(app.Services, args);
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: serve (default), migrate.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: serve (default), migrate, sync.");
         return 64;
 }
 

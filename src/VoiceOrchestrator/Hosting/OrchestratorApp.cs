@@ -10,6 +10,7 @@ using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Campaigns;
 using VoiceOrchestrator.Compat;
 using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Conversations;
 using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Providers;
 using VoiceOrchestrator.Providers.Twilio;
@@ -67,6 +68,7 @@ public static class OrchestratorApp
         services.AddDispatch(settings);
         services.AddTwilioBridge(settings);
         services.AddCompatApis();
+        services.AddConversations();
         services.AddHostedService<StartupTasks>();
         services.AddHostedService(sp => sp.GetRequiredService<DemoEmulatorHost>());
         services.AddHostedService(sp => sp.GetRequiredService<CallDispatcher>());
@@ -91,6 +93,7 @@ public static class OrchestratorApp
         app.MapElevenLabsWebhookApi();
         app.MapTwilioWebhooksApi();
         app.MapCompatApis();
+        app.MapConversationsApi();
         return app;
     }
 
