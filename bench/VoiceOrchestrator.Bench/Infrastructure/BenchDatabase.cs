@@ -77,6 +77,9 @@ internal abstract class BenchDatabase : IAsyncDisposable
 
     protected abstract DbConnection Connect();
 
+    /// <summary>A connection that may write, for scenarios that load data directly instead of through the service.</summary>
+    public abstract DbConnection ConnectForWriting();
+
     protected async Task<string> TextAsync(string sql, CancellationToken cancellationToken)
     {
         await using var connection = Connect();
@@ -114,6 +117,9 @@ internal sealed class SqliteBenchDatabase : BenchDatabase
 
     protected override DbConnection Connect() =>
         new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+
+    public override DbConnection ConnectForWriting() =>
+        new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadWrite, Pooling = false, DefaultTimeout = 300 }.ToString());
 }
 
 internal sealed class PostgresBenchDatabase : BenchDatabase
@@ -161,6 +167,8 @@ internal sealed class PostgresBenchDatabase : BenchDatabase
     }
 
     protected override DbConnection Connect() => new NpgsqlConnection(_server.ConnectionString(DatabaseName));
+
+    public override DbConnection ConnectForWriting() => new NpgsqlConnection(_server.ConnectionString(DatabaseName));
 }
 
 internal static class FileSystems

@@ -32,6 +32,7 @@ internal static class ScenarioCatalog
     [
         new IntakeScenario(),
         new DispatchScenario(),
+        new ConversationsScenario(),
     ];
 
     public static IScenario? Find(string name) => All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));

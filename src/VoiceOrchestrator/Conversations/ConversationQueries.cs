@@ -31,10 +31,17 @@ public sealed class ConversationQueries(OrchestratorDbContext db)
             .CountAsync(cancellationToken);
 
     /// <summary>The stored rows among the given ids, in this workspace (without transcripts).</summary>
-    public Task<List<Conversation>> FindManyAsync(string workspaceId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
-        ids.Count == 0
-            ? Task.FromResult(new List<Conversation>())
-            : db.Conversations.Where(c => c.WorkspaceId == workspaceId && ids.Contains(c.ConversationId)).Select(WithoutBlobs).ToListAsync(cancellationToken);
+    public async Task<List<Conversation>> FindManyAsync(string workspaceId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        // By primary key alone (the workspace is checked on the few rows found), so no planner can prefer walking the workspace.
+        var rows = await db.Conversations.Where(c => ids.Contains(c.ConversationId)).Select(WithoutBlobs).ToListAsync(cancellationToken);
+        return [.. rows.Where(r => r.WorkspaceId == workspaceId)];
+    }
 
     public Task<Conversation?> FindAsync(string workspaceId, string conversationId, CancellationToken cancellationToken) =>
         db.Conversations.FirstOrDefaultAsync(c => c.ConversationId == conversationId && c.WorkspaceId == workspaceId, cancellationToken);
@@ -49,12 +56,19 @@ public sealed class ConversationQueries(OrchestratorDbContext db)
         var query = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
         if (filter.Search is { } search)
         {
-            // Each branch names the workspace so that each one is a look-up on its own index.
-            query = filter.SearchNumber is { } number
-                ? query.Where(c => (c.WorkspaceId == workspaceId && c.CalleeNumber == number)
-                    || (c.WorkspaceId == workspaceId && c.CallerNumber == number)
-                    || (c.WorkspaceId == workspaceId && c.ConversationId == search))
-                : query.Where(c => c.ConversationId == search);
+            if (filter.SearchNumber is { } number)
+            {
+                // A union of three look-ups, each on its own index: an OR of them beside the workspace
+                // term makes SQLite walk the whole workspace instead.
+                var ids = db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.CalleeNumber == number).Select(c => c.ConversationId)
+                    .Union(db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.CallerNumber == number).Select(c => c.ConversationId))
+                    .Union(db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.ConversationId == search).Select(c => c.ConversationId));
+                query = query.Where(c => ids.Contains(c.ConversationId));
+            }
+            else
+            {
+                query = query.Where(c => c.ConversationId == search);
+            }
         }
 
         if (filter.DayStart is { } from && filter.DayEnd is { } to)

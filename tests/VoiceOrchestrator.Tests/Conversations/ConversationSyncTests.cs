@@ -125,4 +125,75 @@ public sealed class ConversationSyncTests(PostgresFixture postgres) : ApiTestBas
         await (await kit.SyncAsync(100_001)).AssertValidationProblemAsync("limit");
         Assert.Equal(12, await kit.StoredCountAsync());
     }
+
+    [Fact]
+    public async Task TheSyncCommandRunsTheSameSyncForTheNamedWorkspace()
+    {
+        await using var kit = await ConversationKit.StartAsync(StartApiAsync, DatabaseKind.Sqlite);
+        kit.Seed(30);
+
+        var (exit, output) = await RunCommandAsync(kit, "sync", "--limit", "25", "--workspace", kit.Workspace.Id);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("\"records_synced\":25", output);
+        Assert.Equal(25, await kit.StoredCountAsync());
+        var log = await kit.Service.QueryDbAsync(db => db.SyncLogs.SingleAsync(l => l.WorkspaceId == kit.Workspace.Id));
+        Assert.Equal(("manual", "success", 25), (log.Type, log.Status, log.RecordsSynced));
+
+        Assert.Equal(64, (await RunCommandAsync(kit, "sync", "--limit", "0")).Exit);
+        Assert.Equal(64, (await RunCommandAsync(kit, "sync", "--workspace", "ws_nobody")).Exit);
+        Assert.Equal(25, await kit.StoredCountAsync());
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentListsTheConversationRoutes()
+    {
+        await using var kit = await ConversationKit.StartAsync(StartApiAsync, DatabaseKind.Sqlite);
+        using var anonymous = kit.Service.CreateClient();
+
+        var document = await (await anonymous.GetAsync("/openapi/v1.json")).JsonAsync();
+
+        var paths = document.GetProperty("paths");
+        foreach (var (path, method) in new[]
+        {
+            ("/conversations", "get"), ("/conversations/{id}", "get"), ("/conversations/sync", "post"),
+            ("/conversations/sync/stats", "get"), ("/api/consultations/elevenlabs", "get"),
+        })
+        {
+            Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out var operation) && operation.TryGetProperty("summary", out _), $"{method} {path}");
+        }
+    }
+
+    /// <summary>Runs the service binary with a command against the kit's database and emulator; bounded to a minute.</summary>
+    private static async Task<(int Exit, string Output)> RunCommandAsync(ConversationKit kit, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [ServiceProcess.ServiceAssembly(), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        start.Environment["DATABASE_URL"] = kit.Service.Database.DatabaseUrl;
+        start.Environment["ELEVENLABS_API_KEY"] = "test-elevenlabs-key";
+        start.Environment["ELEVENLABS_BASE_URL"] = kit.Emulator.BaseAddress.ToString().TrimEnd('/');
+        start.Environment["ORCHESTRATOR_ADMIN_TOKEN"] = OrchestratorFactory.AdminToken;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        start.Environment["LOG_LEVEL"] = "warn";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("the command did not finish within a minute: " + await output + await error);
+        }
+
+        return (process.ExitCode, await output + await error);
+    }
 }
