@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using VoiceOrchestrator.Storage;
 
 namespace VoiceOrchestrator.Conversations;
 
@@ -8,11 +9,13 @@ namespace VoiceOrchestrator.Conversations;
 /// in an older state) are stored in the background. When the API is slow or down the answer is
 /// the database's alone and says so.
 /// </summary>
-public sealed class ConversationListing(ConversationQueries queries, LiveConversations live, ConversationBackfill backfill, TimeProvider clock)
+public sealed class ConversationListing(
+    OrchestratorDbContext db, ConversationQueries queries, LiveConversations live, ConversationBackfill backfill, TimeProvider clock)
 {
     public async Task<ConversationListResponse> ListAsync(ConversationFilter filter, int page, int pageSize, CancellationToken cancellationToken)
     {
         var liveResult = await live.NewestAsync(filter, cancellationToken);
+        await using var snapshot = await ReadSnapshot.BeginAsync(db, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var liveRows = liveResult.Newest.Select(s => ConversationRecord.FromSummary(s, filter.WorkspaceId, now)).ToList();
 

@@ -53,22 +53,25 @@ public sealed class ConversationQueries(OrchestratorDbContext db)
     private IQueryable<Conversation> Matching(ConversationFilter filter)
     {
         var workspaceId = filter.WorkspaceId;
-        var query = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
-        if (filter.Search is { } search)
+        IQueryable<Conversation> query;
+        if (filter.SearchNumber is { } number)
         {
-            if (filter.SearchNumber is { } number)
-            {
-                // A union of three look-ups, each on its own index: an OR of them beside the workspace
-                // term makes SQLite walk the whole workspace instead.
-                var ids = db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.CalleeNumber == number).Select(c => c.ConversationId)
-                    .Union(db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.CallerNumber == number).Select(c => c.ConversationId))
-                    .Union(db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.ConversationId == search).Select(c => c.ConversationId));
-                query = query.Where(c => ids.Contains(c.ConversationId));
-            }
-            else
-            {
-                query = query.Where(c => c.ConversationId == search);
-            }
+            // A union of three look-ups, each on its own index and each already within the workspace.
+            // Neither an OR of them nor a workspace term beside the union: with either, SQLite walks
+            // the whole workspace in date order instead of sorting the few rows found.
+            var search = filter.Search!;
+            var ids = db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.CalleeNumber == number).Select(c => c.ConversationId)
+                .Union(db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.CallerNumber == number).Select(c => c.ConversationId))
+                .Union(db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.ConversationId == search).Select(c => c.ConversationId));
+            query = db.Conversations.Where(c => ids.Contains(c.ConversationId));
+        }
+        else if (filter.Search is { } search)
+        {
+            query = db.Conversations.Where(c => c.ConversationId == search && c.WorkspaceId == workspaceId);
+        }
+        else
+        {
+            query = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
         }
 
         if (filter.DayStart is { } from && filter.DayEnd is { } to)

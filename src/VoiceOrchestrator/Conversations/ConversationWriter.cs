@@ -63,15 +63,35 @@ public sealed class ConversationWriter(OrchestratorDbContext db)
             try
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                var connection = db.Database.GetDbConnection();
                 var written = 0;
-                await using var command = db.Database.GetDbConnection().CreateCommand();
-                command.CommandText = UpsertSql;
-                command.Transaction = transaction.GetDbTransaction();
-                foreach (var row in rows)
+                if (!sqlite && connection.CanCreateBatch)
                 {
-                    command.Parameters.Clear();
-                    Bind(command, row, sqlite);
-                    written += await command.ExecuteNonQueryAsync(cancellationToken);
+                    // One round trip for the whole page on PostgreSQL.
+                    await using var batch = connection.CreateBatch();
+                    batch.Transaction = transaction.GetDbTransaction();
+                    foreach (var row in rows)
+                    {
+                        var command = batch.CreateBatchCommand();
+                        command.CommandText = UpsertSql;
+                        Bind(command.Parameters, command.CreateParameter, row, sqlite);
+                        batch.BatchCommands.Add(command);
+                    }
+
+                    written = await batch.ExecuteNonQueryAsync(cancellationToken);
+                }
+                else
+                {
+                    // SQLite is in process: a prepared statement per row costs no round trip.
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = UpsertSql;
+                    command.Transaction = transaction.GetDbTransaction();
+                    foreach (var row in rows)
+                    {
+                        command.Parameters.Clear();
+                        Bind(command.Parameters, command.CreateParameter, row, sqlite);
+                        written += await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
                 }
 
                 await transaction.CommitAsync(cancellationToken);
@@ -124,8 +144,9 @@ public sealed class ConversationWriter(OrchestratorDbContext db)
         }
     }
 
-    private static void Bind(DbCommand command, Conversation row, bool sqlite)
+    private static void Bind(DbParameterCollection parameters, Func<DbParameter> create, Conversation row, bool sqlite)
     {
+        var command = (parameters, create);
         Add(command, "@conversation_id", row.ConversationId, DbType.String);
         Add(command, "@workspace_id", row.WorkspaceId, DbType.String);
         // SQLite keeps ids as upper-case text, as EF writes them; PostgreSQL has a uuid type.
@@ -158,9 +179,9 @@ public sealed class ConversationWriter(OrchestratorDbContext db)
         Add(command, "@now", row.UpdatedAt, DbType.DateTime);
     }
 
-    private static void Add(DbCommand command, string name, object? value, DbType type)
+    private static void Add((DbParameterCollection Parameters, Func<DbParameter> Create) command, string name, object? value, DbType type)
     {
-        var parameter = command.CreateParameter();
+        var parameter = command.Create();
         parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
         // A null needs a type on PostgreSQL when nothing else in the statement gives it one.
