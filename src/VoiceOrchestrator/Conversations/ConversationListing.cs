@@ -15,7 +15,10 @@ public sealed class ConversationListing(
     public async Task<ConversationListResponse> ListAsync(ConversationFilter filter, int page, int pageSize, CancellationToken cancellationToken)
     {
         var liveResult = await live.NewestAsync(filter, cancellationToken);
-        await using var snapshot = await ReadSnapshot.BeginAsync(db, cancellationToken);
+
+        // Merging live rows needs one snapshot; a database-only answer is a count and a page, and
+        // saves the transaction's round trips.
+        await using var snapshot = liveResult.Newest.Count > 0 ? await ReadSnapshot.BeginAsync(db, cancellationToken) : null;
         var now = clock.GetUtcNow().UtcDateTime;
         var liveRows = liveResult.Newest.Select(s => ConversationRecord.FromSummary(s, filter.WorkspaceId, now)).ToList();
 
