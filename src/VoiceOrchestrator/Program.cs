@@ -1,4 +1,5 @@
 using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Conversations;
 using VoiceOrchestrator.Hosting;
 
 // The service binary: `serve` (the default) runs the API and the dispatcher; `migrate` applies the
@@ -33,8 +34,10 @@ switch (command)
         return 0;
     case "retention":
         return await VoiceOrchestrator.Reporting.Retention.RetentionCommand.RunAsync(app.Services, hostArgs.Where(a => !a.StartsWith('-')).ToArray(), Console.Out);
+    case "sync":
+        return await ConversationSyncCommand.RunAsync(app.Services, args);
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: serve (default), migrate, retention run.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: serve (default), migrate, sync, retention run.");
         return 64;
 }
 

@@ -77,8 +77,8 @@ internal abstract class BenchDatabase : IAsyncDisposable
 
     protected abstract DbConnection Connect();
 
-    /// <summary>A connection that may write (the SQLite one of <see cref="Connect"/> is read-only).</summary>
-    protected virtual DbConnection ConnectForWriting() => Connect();
+    /// <summary>A connection that may write, for scenarios that load data directly instead of through the service.</summary>
+    public abstract DbConnection ConnectForWriting();
 
     /// <summary>Runs one statement that writes; <c>@name</c> placeholders are bound from <paramref name="parameters"/>.</summary>
     public async Task<int> ExecuteAsync(string sql, IReadOnlyDictionary<string, object> parameters, CancellationToken cancellationToken)
@@ -137,7 +137,7 @@ internal sealed class SqliteBenchDatabase : BenchDatabase
     protected override DbConnection Connect() =>
         new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
 
-    protected override DbConnection ConnectForWriting() =>
+    public override DbConnection ConnectForWriting() =>
         new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadWrite, Pooling = false, DefaultTimeout = 600 }.ToString());
 }
 
@@ -186,6 +186,8 @@ internal sealed class PostgresBenchDatabase : BenchDatabase
     }
 
     protected override DbConnection Connect() => new NpgsqlConnection(_server.ConnectionString(DatabaseName));
+
+    public override DbConnection ConnectForWriting() => new NpgsqlConnection(_server.ConnectionString(DatabaseName));
 }
 
 internal static class FileSystems

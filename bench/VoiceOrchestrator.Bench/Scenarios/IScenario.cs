@@ -33,6 +33,7 @@ internal static class ScenarioCatalog
         new IntakeScenario(),
         new DispatchScenario(),
         new ReportsScenario(),
+        new ConversationsScenario(),
     ];
 
     public static IScenario? Find(string name) => All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));

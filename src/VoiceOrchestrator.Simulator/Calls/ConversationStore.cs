@@ -54,6 +54,15 @@ internal sealed class ConversationStore
         }
     }
 
+    /// <summary>How many stored conversations sort after (are newer than) the given cursor position.</summary>
+    public int CountNewerThan((long StartedAtMs, long Sequence) key)
+    {
+        lock (_lock)
+        {
+            return _oldestFirst.Count - FirstIndexNotBefore(key);
+        }
+    }
+
     public ConversationPage List(ConversationQuery query)
     {
         var items = new List<(SimulatedConversation, ConversationProgress)>(Math.Min(query.PageSize, 100));

@@ -47,6 +47,11 @@ internal static class ConversationEndpoints
             return ElevenLabsErrors.Validation(parameters.Issues);
         }
 
+        if (state.Options.ConversationListErrorAfter is { } depth && after is { } position && state.Epoch.Conversations.CountNewerThan(position) >= depth)
+        {
+            return ElevenLabsErrors.ServerError(StatusCodes.Status500InternalServerError);
+        }
+
         var page = state.Epoch.Conversations.List(new ConversationQuery(
             (int)pageSize,
             after,

@@ -95,6 +95,12 @@ public sealed record SimulatorOptions
     /// <summary>Name reported as <c>agent_name</c>.</summary>
     public string AgentName { get; init; } = "Simulated Agent";
 
+    /// <summary>
+    /// Conversation list pages deeper than this many conversations answer 500 (an outage in the middle of a
+    /// sync); null lists every page.
+    /// </summary>
+    public int? ConversationListErrorAfter { get; init; }
+
     /// <summary>Oldest conversations are forgotten beyond this many, so long benchmarks stay within memory.</summary>
     public int MaxStoredConversations { get; init; } = 200_000;
 

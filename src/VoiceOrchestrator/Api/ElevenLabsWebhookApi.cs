@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Conversations;
 using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Providers.ElevenLabs;
 
@@ -71,6 +72,12 @@ public static class ElevenLabsWebhookApi
         }
 
         var result = await handler.HandleAsync(typeElement.GetString()!, data, cancellationToken);
+        if (typeElement.GetString() == ProviderEventHandler.Transcription)
+        {
+            // After the call's own handling, so that keeping the transcript never delays a freed slot.
+            await http.RequestServices.GetRequiredService<ConversationWebhookRecorder>().RecordAsync(data, cancellationToken);
+        }
+
         return TypedResults.Ok(new { received = true, result = result.ToString().ToLowerInvariant() });
     }
 }

@@ -99,6 +99,7 @@ public static class EnvironmentSettings
         options.ElevenLabsTimeoutMs = Int(configuration, errors, ["ELEVENLABS_TIMEOUT_MS"], options.ElevenLabsTimeoutMs, 100, 600_000);
         options.DispatcherLeaseSeconds = Int(configuration, errors, ["DISPATCHER_LEASE_SECONDS"], options.DispatcherLeaseSeconds, 2, 3_600);
         options.MaxBulkCalls = Int(configuration, errors, ["MAX_BULK_CALLS"], options.MaxBulkCalls, 1, 1_000_000);
+        options.ConversationsApiTimeoutMs = Int(configuration, errors, ["CONVERSATIONS_API_TIMEOUT_MS"], options.ConversationsApiTimeoutMs, 50, 60_000);
 
         options.DemoMode = options.ElevenLabsApiKey is null;
         if (options.DemoMode && options.AdminToken is null)

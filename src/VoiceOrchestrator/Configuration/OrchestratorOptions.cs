@@ -85,6 +85,9 @@ public sealed class OrchestratorOptions
     /// <summary>Time allowed for one call-creating request to the provider (ELEVENLABS_TIMEOUT_MS).</summary>
     public int ElevenLabsTimeoutMs { get; set; } = 15_000;
 
+    /// <summary>How long the conversation listing waits for its live part before answering from the database alone (CONVERSATIONS_API_TIMEOUT_MS).</summary>
+    public int ConversationsApiTimeoutMs { get; set; } = 1_500;
+
     /// <summary>How long the dispatcher lease lasts without renewal (DISPATCHER_LEASE_SECONDS); another instance takes over after it.</summary>
     public int DispatcherLeaseSeconds { get; set; } = 10;
 

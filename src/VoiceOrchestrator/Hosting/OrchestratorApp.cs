@@ -10,6 +10,7 @@ using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Campaigns;
 using VoiceOrchestrator.Compat;
 using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Conversations;
 using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Providers;
 using VoiceOrchestrator.Providers.Twilio;
@@ -68,6 +69,7 @@ public static class OrchestratorApp
         services.AddDispatch(settings);
         services.AddTwilioBridge(settings);
         services.AddCompatApis();
+        services.AddConversations();
         services.AddHostedService<StartupTasks>();
         // After StartupTasks: hosted services start in order, and retention's catch-up needs the migrated schema.
         services.AddReporting();
@@ -95,6 +97,7 @@ public static class OrchestratorApp
         app.MapElevenLabsWebhookApi();
         app.MapTwilioWebhooksApi();
         app.MapCompatApis();
+        app.MapConversationsApi();
         return app;
     }
 

@@ -28,6 +28,7 @@ public sealed class OrchestratorDbContext(DbContextOptions<OrchestratorDbContext
     public DbSet<DispatcherLease> DispatcherLeases => Set<DispatcherLease>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<SyncLog> SyncLogs => Set<SyncLog>();
+    public DbSet<ConversationCount> ConversationCounts => Set<ConversationCount>();
     public DbSet<CallDailyAggregate> CallDailyAggregates => Set<CallDailyAggregate>();
     public DbSet<CampaignDailyAggregate> CampaignDailyAggregates => Set<CampaignDailyAggregate>();
 
@@ -127,10 +128,16 @@ public sealed class OrchestratorDbContext(DbContextOptions<OrchestratorDbContext
         {
             e.ToTable("conversations");
             e.HasKey(x => x.ConversationId);
-            e.HasIndex(x => new { x.WorkspaceId, x.StartedAt }).HasDatabaseName("ix_conversations_workspace_started");
-            e.HasIndex(x => new { x.WorkspaceId, x.CalleeNumber }).HasDatabaseName("ix_conversations_workspace_callee");
-            e.HasIndex(x => new { x.WorkspaceId, x.CallerNumber }).HasDatabaseName("ix_conversations_workspace_caller");
+            e.HasIndex(x => new { x.WorkspaceId, x.StartedAt, x.ConversationId }).HasDatabaseName("ix_conversations_workspace_started");
+            e.HasIndex(x => new { x.WorkspaceId, x.CalleeNumber, x.StartedAt }).HasDatabaseName("ix_conversations_workspace_callee");
+            e.HasIndex(x => new { x.WorkspaceId, x.CallerNumber, x.StartedAt }).HasDatabaseName("ix_conversations_workspace_caller");
             e.HasIndex(x => x.CallId).HasDatabaseName("ix_conversations_call");
+        });
+
+        modelBuilder.Entity<ConversationCount>(e =>
+        {
+            e.ToTable("conversation_counts");
+            e.HasKey(x => new { x.WorkspaceId, x.Status });
         });
 
         modelBuilder.Entity<SyncLog>(e =>

@@ -216,7 +216,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>The service built alongside these tests, in the same configuration.</summary>
-    private static string ServiceAssembly()
+    internal static string ServiceAssembly()
     {
         var testDirectory = AppContext.BaseDirectory;
         var configuration = new DirectoryInfo(testDirectory).Parent!.Name; // bin/<Configuration>/net10.0/

@@ -59,9 +59,15 @@ public sealed partial class ElevenLabsClient(HttpClient http, ILogger<ElevenLabs
 
     /// <summary>One page of conversations, newest first (contract §6).</summary>
     public async Task<ConversationPage> ListConversationsAsync(
-        string? agentId, long? startedAfterUnix, long? startedBeforeUnix, string? userId, string? cursor, int pageSize, CancellationToken cancellationToken)
+        string? agentId, long? startedAfterUnix, long? startedBeforeUnix, string? userId, string? cursor, int pageSize, CancellationToken cancellationToken,
+        bool includeSummary = false)
     {
         var query = new List<string> { $"page_size={Math.Clamp(pageSize, 1, 100)}" };
+        if (includeSummary)
+        {
+            query.Add("summary_mode=include");
+        }
+
         AddQuery(query, "agent_id", agentId);
         AddQuery(query, "call_start_after_unix", startedAfterUnix?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         AddQuery(query, "call_start_before_unix", startedBeforeUnix?.ToString(System.Globalization.CultureInfo.InvariantCulture));

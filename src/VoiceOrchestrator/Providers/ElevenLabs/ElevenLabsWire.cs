@@ -24,4 +24,4 @@ public sealed record ConversationPage(List<ConversationSummary> Conversations, b
 
 public sealed record ConversationSummary(
     string AgentId, string ConversationId, long StartTimeUnixSecs, int CallDurationSecs, string? Status, string? CallSuccessful,
-    string? Direction, string? TerminationReason);
+    string? Direction, string? TerminationReason, string? TranscriptSummary = null);
