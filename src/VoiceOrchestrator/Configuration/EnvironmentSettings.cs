@@ -100,6 +100,7 @@ public static class EnvironmentSettings
         options.DispatcherLeaseSeconds = Int(configuration, errors, ["DISPATCHER_LEASE_SECONDS"], options.DispatcherLeaseSeconds, 2, 3_600);
         options.MaxBulkCalls = Int(configuration, errors, ["MAX_BULK_CALLS"], options.MaxBulkCalls, 1, 1_000_000);
         options.ConversationsApiTimeoutMs = Int(configuration, errors, ["CONVERSATIONS_API_TIMEOUT_MS"], options.ConversationsApiTimeoutMs, 50, 60_000);
+        OperationsSettings.Load(configuration, errors, options);
 
         options.DemoMode = options.ElevenLabsApiKey is null;
         if (options.DemoMode && options.AdminToken is null)
@@ -127,13 +128,13 @@ public static class EnvironmentSettings
         return options;
     }
 
-    private static string? Text(IConfiguration configuration, string name)
+    internal static string? Text(IConfiguration configuration, string name)
     {
         var value = configuration[name];
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
-    private static int Int(IConfiguration configuration, List<string> errors, string[] names, int fallback, int min, int max)
+    internal static int Int(IConfiguration configuration, List<string> errors, string[] names, int fallback, int min, int max)
     {
         foreach (var name in names)
         {
@@ -170,7 +171,7 @@ public static class EnvironmentSettings
         return value;
     }
 
-    private static string? Url(IConfiguration configuration, List<string> errors, string name)
+    internal static string? Url(IConfiguration configuration, List<string> errors, string name)
     {
         if (Text(configuration, name) is not { } raw)
         {

@@ -94,6 +94,9 @@ public sealed class OrchestratorOptions
     /// <summary>Largest number of calls one bulk request may carry.</summary>
     public int MaxBulkCalls { get; set; } = 100_000;
 
+    /// <summary>Metrics, rate limits and logging (see <see cref="OperationsSettings"/>).</summary>
+    public OperationsOptions Operations { get; set; } = new();
+
     /// <summary>True when no provider key is configured outside production: the in-process emulator stands in.</summary>
     public bool DemoMode { get; set; }
 

@@ -12,6 +12,7 @@ using VoiceOrchestrator.Compat;
 using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Conversations;
 using VoiceOrchestrator.Dispatch;
+using VoiceOrchestrator.Observability;
 using VoiceOrchestrator.Providers;
 using VoiceOrchestrator.Providers.Twilio;
 using VoiceOrchestrator.Reporting;
@@ -58,7 +59,9 @@ public static class OrchestratorApp
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddOrchestratorPolicies();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
-        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
+        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>().AddApiDocConventions());
+        services.AddObservability(settings);
+        services.AddWorkspaceRateLimits(settings.Operations);
 
         services.AddScoped<WorkspaceResolver>();
         services.AddScoped<CallIntake>();
@@ -77,15 +80,19 @@ public static class OrchestratorApp
         services.AddHostedService(sp => sp.GetRequiredService<CallDispatcher>());
 
         var app = builder.Build();
+        app.UseCorrelationId();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseMiddleware<NulCharacterGuardMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseWorkspaceRateLimits();
         app.UseMiddleware<IdempotencyMiddleware>();
 
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapApiDocs();
+        app.MapMetricsApi();
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponses.WriteAsync });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponses.WriteAsync });
         app.MapAdminWorkspacesApi();
