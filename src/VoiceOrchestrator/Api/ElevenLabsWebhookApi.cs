@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Conversations;
 using VoiceOrchestrator.Dispatch;
+using VoiceOrchestrator.Observability;
 using VoiceOrchestrator.Providers.ElevenLabs;
 
 namespace VoiceOrchestrator.Api;
@@ -23,7 +24,8 @@ public static class ElevenLabsWebhookApi
                 .WithTags("Webhooks")
                 .WithSummary("ElevenLabs post-call webhook (post_call_transcription, call_initiation_failure), signed with ElevenLabs-Signature.")
                 .WithDescription("The Slot Scheduler's {conversation_id|callSid|callId, status} body is accepted too: unsigned only while no webhook secret is configured.")
-                .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
+                .AddEndpointFilter(new WebhookMetricsFilter("elevenlabs"))
+                .Produces<WebhookReceipt>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
         }
 
         return app;
@@ -78,6 +80,9 @@ public static class ElevenLabsWebhookApi
             await http.RequestServices.GetRequiredService<ConversationWebhookRecorder>().RecordAsync(data, cancellationToken);
         }
 
-        return TypedResults.Ok(new { received = true, result = result.ToString().ToLowerInvariant() });
+        return TypedResults.Ok(new WebhookReceipt(true, result.ToString().ToLowerInvariant()));
     }
 }
+
+/// <summary>What a webhook answer says: received, and what became of the event (applied, ignored, unknowncall).</summary>
+public sealed record WebhookReceipt(bool Received, string Result);

@@ -16,6 +16,7 @@ public static class OrchestratorCommandLine
             ServeCommand.Create(),
             MigrateCommand.Create(),
             WorkspaceCommand.Create(),
+            HealthCommand.Create(),
         };
         ServeCommand.MakeDefault(root);
         return root;

@@ -7,6 +7,7 @@ using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Providers.ElevenLabs;
 using VoiceOrchestrator.Storage;
 using VoiceOrchestrator.Tenancy;
+using VoiceOrchestrator.Observability;
 
 namespace VoiceOrchestrator.Dispatch;
 
@@ -23,6 +24,7 @@ public sealed class CallDialer(
     TwilioAmdDialer twilioDialer,
     GenericCallDialer genericDialer,
     IOptions<OrchestratorOptions> options,
+    OrchestratorMetrics metrics,
     ILogger<CallDialer> logger)
 {
     public const string SipTrunkPath = "/v1/convai/sip-trunk/outbound-call";
@@ -101,6 +103,7 @@ public sealed class CallDialer(
 
             case DialOutcomeKind.Capacity:
                 // The provider placed nothing: back to the queue without spending the attempt.
+                metrics.Retried("provider_at_capacity");
                 var capacityDelay = RetryPolicy.Backoff(1, RetryPolicy.CapacityBase, RetryPolicy.CapacityCap, outcome.RetryAfter);
                 await transitions.ApplyAsync(call.Id, Dialing, CallState.Queued, "provider_at_capacity", new CallChange
                 {
@@ -154,6 +157,7 @@ public sealed class CallDialer(
             return;
         }
 
+        metrics.Retried(reason);
         var delay = RetryPolicy.Backoff(attempts.Attempts, RetryPolicy.FailureBase, RetryPolicy.FailureCap);
         await transitions.ApplyAsync(call.Id, Dialing, CallState.Queued, reason, new CallChange
         {

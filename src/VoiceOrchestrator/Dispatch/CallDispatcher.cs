@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Storage;
+using VoiceOrchestrator.Observability;
 
 namespace VoiceOrchestrator.Dispatch;
 
@@ -185,6 +186,7 @@ public sealed class CallDispatcher(
         _inFlight[call.Id] = Task.Run(async () =>
         {
             await registered.Task;
+            using var callScope = logger.BeginCallScope(call.Id);
             try
             {
                 await using var scope = scopes.CreateAsyncScope();

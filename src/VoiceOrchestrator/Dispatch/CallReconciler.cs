@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Providers.ElevenLabs;
 using VoiceOrchestrator.Storage;
+using VoiceOrchestrator.Observability;
 
 namespace VoiceOrchestrator.Dispatch;
 
@@ -14,7 +15,7 @@ namespace VoiceOrchestrator.Dispatch;
 /// </summary>
 public sealed class CallReconciler(
     OrchestratorDbContext db, ElevenLabsClient client, CallSettlement settlement, CallTransitions transitions, CallDialer dialer,
-    TwilioCallReconciler twilioCalls, TimeProvider clock, ILogger<CallReconciler> logger)
+    TwilioCallReconciler twilioCalls, TimeProvider clock, ILogger<CallReconciler> logger, OrchestratorMetrics metrics)
 {
     /// <summary>Wait this long after an ambiguous dial before asking: the provider's list may lag a little.</summary>
     public static readonly TimeSpan AmbiguousSettleDelay = TimeSpan.FromSeconds(5);
@@ -34,6 +35,8 @@ public sealed class CallReconciler(
             .ToListAsync(cancellationToken);
         foreach (var call in due)
         {
+            using var callScope = logger.BeginCallScope(call.Id);
+            metrics.Reconciled();
             try
             {
                 await ReconcileAsync(call, now, cancellationToken);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Providers.ElevenLabs;
 using VoiceOrchestrator.Storage;
+using VoiceOrchestrator.Observability;
 
 namespace VoiceOrchestrator.Dispatch;
 
@@ -61,6 +62,7 @@ public sealed class ProviderEventHandler(OrchestratorDbContext db, CallSettlemen
             }
         }
 
+        using var callScope = logger.BeginCallScope(callId.Value);
         var result = type == Transcription
             ? await settlement.ApplyAsync(callId.Value, outcome!, "webhook:" + Transcription, cancellationToken)
             : await settlement.FailAsync(callId.Value, conversationId, FailureReason(data), cancellationToken);

@@ -156,6 +156,12 @@ public static class OpenApiExamples
             return Build(variant, document, name, depth + 1);
         }
 
+        if (schema.Type is null && schema.Properties is not { Count: > 0 } && name is "variables" or "metadata" or "clientData")
+        {
+            // Free-form JSON: an object a client would plausibly send.
+            return new JsonObject { ["firstName"] = "Ana", ["plan"] = "pro" };
+        }
+
         var type = schema.Type ?? (schema.Properties is { Count: > 0 } ? JsonSchemaType.Object : JsonSchemaType.String);
         if (type.HasFlag(JsonSchemaType.Object))
         {

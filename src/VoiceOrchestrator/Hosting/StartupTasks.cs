@@ -26,9 +26,7 @@ public sealed class StartupTasks(IServiceProvider services, IOptions<Orchestrato
             Console.WriteLine(DemoBanner.Render(settings, demo));
         }
 
-        logger.LogInformation(
-            "VoiceOrchestrator started: port {Port}, database {Provider}, concurrency limit {Limit}, demo mode {Demo}",
-            settings.ServicePort, settings.Database.Provider, settings.ConcurrencyLimit, settings.DemoMode);
+        logger.LogInformation("VoiceOrchestrator started: {Configuration}", ConfigurationSummary.Describe(settings));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
