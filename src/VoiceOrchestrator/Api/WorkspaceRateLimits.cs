@@ -32,7 +32,8 @@ public static class WorkspaceRateLimits
 
     private static RateLimitPartition<string> Partition(HttpContext http, OperationsOptions settings)
     {
-        if (settings.RateLimitPerSecond <= 0 || http.GetEndpoint() is not { } endpoint || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+        if (settings.RateLimitPerSecond <= 0 || http.GetEndpoint() is not { } endpoint
+            || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null || endpoint.Metadata.GetMetadata<IAuthorizeData>() is null)
         {
             return RateLimitPartition.GetNoLimiter("unlimited");
         }

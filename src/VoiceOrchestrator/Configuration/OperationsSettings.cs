@@ -13,10 +13,10 @@ public sealed class OperationsOptions
     public string? MetricsToken { get; set; }
 
     /// <summary>RATE_LIMIT_PER_SECOND: sustained requests per second per workspace on the public API; 0 turns limits off.</summary>
-    public double RateLimitPerSecond { get; set; } = 200;
+    public double RateLimitPerSecond { get; set; } = 2000;
 
     /// <summary>RATE_LIMIT_BURST: requests a workspace may send at once before the sustained rate applies.</summary>
-    public int RateLimitBurst { get; set; } = 2000;
+    public int RateLimitBurst { get; set; } = 20_000;
 
     /// <summary>LOG_PHONE_NUMBERS: log phone numbers in full; by default all but the last 4 digits are masked.</summary>
     public bool LogPhoneNumbers { get; set; }

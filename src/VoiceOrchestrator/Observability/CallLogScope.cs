@@ -7,5 +7,5 @@ namespace VoiceOrchestrator.Observability;
 public static class CallLogScope
 {
     public static IDisposable? BeginCallScope(this ILogger logger, Guid callId) =>
-        logger.BeginScope(new Dictionary<string, object> { ["CallId"] = callId });
+        logger.BeginScope(new LogScope("CallId", callId));
 }

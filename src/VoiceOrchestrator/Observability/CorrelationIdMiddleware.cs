@@ -25,7 +25,7 @@ public sealed class CorrelationIdMiddleware(RequestDelegate next, ILogger<Correl
             http.Response.Headers[HeaderName] = id;
             return Task.CompletedTask;
         });
-        using (logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id }))
+        using (logger.BeginScope(new LogScope("CorrelationId", id)))
         {
             await next(http);
         }

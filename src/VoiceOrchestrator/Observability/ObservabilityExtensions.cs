@@ -14,6 +14,8 @@ public static class ObservabilityExtensions
         services.AddSingleton<MetricsSnapshot>();
         services.AddSingleton<OrchestratorMetrics>();
         services.AddSingleton<PrometheusExporter>();
+        // Listening starts with the host, not at the first scrape: what happens before it counts too.
+        services.AddHostedService<MetricsListenerStart>();
         services.AddTransient<ProviderRequestMetricsHandler>();
         // The same named client the dispatcher configures; this only adds the timing handler to it.
         services.AddHttpClient<ElevenLabsClient>().AddHttpMessageHandler<ProviderRequestMetricsHandler>();

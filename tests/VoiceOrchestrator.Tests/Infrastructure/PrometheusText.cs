@@ -40,7 +40,7 @@ public sealed class PrometheusText
             {
                 result.ParseLine(line);
             }
-            catch (FormatException ex)
+            catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException)
             {
                 throw new FormatException($"line {i + 1} '{line}': {ex.Message}", ex);
             }
@@ -149,13 +149,7 @@ public sealed class PrometheusText
             throw new FormatException("expected a value and an optional timestamp");
         }
 
-        var number = rest[0] switch
-        {
-            "+Inf" => double.PositiveInfinity,
-            "-Inf" => double.NegativeInfinity,
-            "NaN" => double.NaN,
-            var raw => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : throw new FormatException($"'{raw}' is not a number"),
-        };
+        var number = Number(rest[0]);
         var family = FamilyOf(name);
         if (!TypeOf.TryGetValue(family, out var type))
         {
@@ -196,7 +190,7 @@ public sealed class PrometheusText
                 .GroupBy(s => string.Join(",", s.Labels.Where(l => l.Key != "le").OrderBy(l => l.Key).Select(l => l.Key + "=" + l.Value)));
             foreach (var buckets in series)
             {
-                var ordered = buckets.Select(b => (Le: double.Parse(b["le"] ?? throw new FormatException($"{family}: a bucket without le"), CultureInfo.InvariantCulture), b.Value))
+                var ordered = buckets.Select(b => (Le: Number(b["le"] ?? throw new FormatException($"{family}: a bucket without le")), b.Value))
                     .OrderBy(b => b.Le).ToList();
                 if (!double.IsPositiveInfinity(ordered[^1].Le))
                 {
@@ -220,6 +214,14 @@ public sealed class PrometheusText
             }
         }
     }
+
+    private static double Number(string raw) => raw switch
+    {
+        "+Inf" => double.PositiveInfinity,
+        "-Inf" => double.NegativeInfinity,
+        "NaN" => double.NaN,
+        _ => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : throw new FormatException($"'{raw}' is not a number"),
+    };
 
     private static string Key(Sample sample) => string.Join(",", sample.Labels.OrderBy(l => l.Key).Select(l => l.Key + "=" + l.Value));
 
