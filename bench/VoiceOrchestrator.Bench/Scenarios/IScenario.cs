@@ -34,6 +34,7 @@ internal static class ScenarioCatalog
         new DispatchScenario(),
         new ReportsScenario(),
         new ConversationsScenario(),
+        new OperationsScenario(),
     ];
 
     public static IScenario? Find(string name) => All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
