@@ -62,6 +62,7 @@ public static class OrchestratorApp
         services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>().AddApiDocConventions());
         services.AddObservability(settings);
         services.AddWorkspaceRateLimits(settings.Operations);
+        services.AddShutdownGate();
 
         services.AddScoped<WorkspaceResolver>();
         services.AddScoped<CallIntake>();
@@ -87,6 +88,7 @@ public static class OrchestratorApp
         app.UseMiddleware<NulCharacterGuardMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseShutdownGate();
         app.UseWorkspaceRateLimits();
         app.UseMiddleware<IdempotencyMiddleware>();
 

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -23,9 +25,11 @@ public sealed class ShutdownTests
         // Each dial takes 400 ms to answer, so a stop always finds some in flight.
         await using var rig = await DispatchRig.StartSqliteAsync(
             new SimulatorOptions { ConcurrencyLimit = 1000, RingMs = 100, CallDurationMs = 300, ResponseLatencyMs = 400 },
-            DispatchKit.Settings(("ELEVENLABS_CONCURRENCY_LIMIT", "20"), ("LOG_LEVEL", "info")));
+            // Calls left ringing at the stop get their webhooks while no one listens: short leases reconcile them soon after the restart.
+            DispatchKit.Settings(("ELEVENLABS_CONCURRENCY_LIMIT", "20"), ("LOG_LEVEL", "info"), ("CALL_LEASE_SECONDS", "3"), ("DISPATCHER_LEASE_SECONDS", "2")));
         var service = rig.Services[0];
         var accepted = new ConcurrentBag<Guid>();
+        var refused = new ConcurrentBag<HttpStatusCode>();
         using var stopWriting = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var writers = Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
         {
@@ -44,6 +48,10 @@ public sealed class ShutdownTests
                     if (response.IsSuccessStatusCode)
                     {
                         accepted.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid());
+                    }
+                    else
+                    {
+                        refused.Add(response.StatusCode);
                     }
                 }
                 catch (HttpRequestException)
@@ -66,6 +74,8 @@ public sealed class ShutdownTests
         await Task.WhenAll(writers);
 
         Assert.True(exitCode == 0, $"exit code {exitCode}\n{service.Tail()}");
+        // Once stopping, intake refuses with 503 (to be sent elsewhere); nothing else is refused.
+        Assert.All(refused, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
         Assert.Contains("Dispatcher lease released", service.Output);
         await using (var db = new SqliteConnection(DatabaseUrlParser.Parse(rig.Database.DatabaseUrl).ConnectionString))
         {
@@ -83,6 +93,51 @@ public sealed class ShutdownTests
         using var restarted = rig.Client(rig.Services.Count - 1);
         var calls = await DispatchKit.WaitTerminalAsync(restarted, [.. accepted], TimeSpan.FromSeconds(90));
         Assert.All(calls, c => Assert.True(c.Status == "completed", $"{c.Id} ended {c.Status}: {c.History}"));
+    }
+
+    [Fact]
+    public async Task SigtermStopsIntakeAtOnceAndWaitsForTheDialInFlight()
+    {
+        // One dial the provider takes 4 s to answer keeps the service in its shutdown for that long.
+        await using var rig = await DispatchRig.StartSqliteAsync(
+            new SimulatorOptions { ConcurrencyLimit = 10, RingMs = 100, CallDurationMs = 200, ResponseLatencyMs = 4000 },
+            DispatchKit.Settings(("LOG_LEVEL", "info")));
+        var service = rig.Services[0];
+        using var client = rig.Client();
+        var call = new { agentId = DispatchRig.AgentId, agentPhoneNumberId = DispatchRig.PhoneNumberId, toNumber = "+15550009999" };
+        var id = JsonDocument.Parse(await (await client.PostAsJsonAsync("calls/priority", call)).Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        await DispatchKit.WaitUntilAsync(() => Task.FromResult(rig.Simulator.State.GetStats().TotalRequests >= 1), TimeSpan.FromSeconds(30), () => "the call was not dialed");
+
+        var stopping = Stopwatch.StartNew();
+        using (Process.Start("kill", ["-TERM", service.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+        }
+
+        // Intake stops at once: a new request is refused (connection refused, or 503 on a kept-alive connection).
+        HttpStatusCode? answered = HttpStatusCode.Accepted;
+        await DispatchKit.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                using var fresh = rig.Client();
+                answered = (await fresh.PostAsJsonAsync("calls/priority", call with { toNumber = "+15550009998" })).StatusCode;
+                return answered == HttpStatusCode.ServiceUnavailable;
+            }
+            catch (HttpRequestException)
+            {
+                answered = null;
+                return true;
+            }
+        }, TimeSpan.FromSeconds(3), () => $"intake still answered {answered} while stopping");
+
+        Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(40)));
+        // It waited for the provider's answer (about 4 s after the dial) and recorded it, instead of leaving the call 'dialing'.
+        Assert.Contains("Waiting for 1 provider requests in flight", service.Output);
+        await using var db = new SqliteConnection(DatabaseUrlParser.Parse(rig.Database.DatabaseUrl).ConnectionString);
+        await db.OpenAsync();
+        var state = (string?)await ScalarAsync(db, $"SELECT state FROM calls WHERE id = '{id.ToString().ToUpperInvariant()}'");
+        Assert.True(state is "ringing" or "in_progress" or "completed", $"the call is {state} after {stopping.Elapsed}");
+        Assert.True(await ScalarAsync(db, "SELECT holder FROM dispatcher_lease WHERE name = 'dispatcher'") is DBNull);
     }
 
     [Fact]
