@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Options;
 using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Observability;
 using VoiceOrchestrator.Providers.Twilio;
 
 namespace VoiceOrchestrator.Api;
@@ -20,13 +21,15 @@ public static class TwilioWebhooksApi
             .WithTags("Webhooks")
             .WithSummary("Twilio status callback (initiated, ringing, in-progress, completed/busy/no-answer/failed/canceled) of an AMD-bridge call, signed with X-Twilio-Signature.")
             .Accepts<IFormCollection>("application/x-www-form-urlencoded")
-            .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
+            .AddEndpointFilter(new WebhookMetricsFilter("twilio"))
+            .Produces<WebhookReceipt>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
         app.MapPost(TwilioBridge.AmdPath, AmdAsync)
             .AllowAnonymous().DisableAntiforgery()
             .WithTags("Webhooks")
             .WithSummary("Twilio async AMD result (AnsweredBy): a person is connected to the agent, a machine is hung up on. Signed with X-Twilio-Signature.")
             .Accepts<IFormCollection>("application/x-www-form-urlencoded")
-            .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
+            .AddEndpointFilter(new WebhookMetricsFilter("twilio"))
+            .Produces<WebhookReceipt>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
         app.MapPost(TwilioBridge.TwimlPath, TwimlAsync)
             .AllowAnonymous().DisableAntiforgery()
             .WithTags("Webhooks")

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using VoiceOrchestrator.Api;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Observability;
 using VoiceOrchestrator.Providers.GenericProvider;
 using VoiceOrchestrator.Storage;
 
@@ -30,7 +31,8 @@ public static class CallStatusCallbackApi
             .AllowAnonymous()
             .WithTags("Webhooks")
             .WithSummary("Generic provider status callback {callId, status, durationSec, completedAt}, signed with X-Webhook-Signature: sha256=HMAC-SHA256(WEBHOOK_SECRET, raw body).")
-            .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesValidationProblem();
+            .AddEndpointFilter(new WebhookMetricsFilter("generic"))
+            .Produces<VoiceOrchestrator.Api.WebhookReceipt>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesValidationProblem();
         return app;
     }
 
