@@ -1,7 +1,7 @@
 using VoiceOrchestrator.Cli;
 
 // The service binary: `serve` (the default) runs the API and the dispatcher; the other commands
-// (`migrate`, `workspace …`) do one job and exit. See Cli/OrchestratorCommandLine.cs.
+// (`migrate`, `workspace …`, `sync`, `retention run`, `health`) do one job and exit. See Cli/OrchestratorCommandLine.cs.
 return await OrchestratorCommandLine.RunAsync(args);
 
 /// <summary>Exposed for WebApplicationFactory in the tests.</summary>

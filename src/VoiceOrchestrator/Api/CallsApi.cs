@@ -32,7 +32,7 @@ public static class CallsApi
             .WithDescription("All or nothing unless skipInvalid is true; numbers repeated in the request are dropped unless allowDuplicates is true.")
             .Produces<BulkCallResponse>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(413);
         group.MapGet("/", ListCalls).WithSummary("List calls, newest first, with filters and paging.").WithDescription("Accept: text/csv or format=csv answers the page as CSV.")
-            .Produces<PagedResponse<CallResponse>>().Produces(StatusCodes.Status200OK, contentType: CsvOutput.ContentType);
+            .Produces<PagedResponse<CallResponse>>(StatusCodes.Status200OK, "application/json", CsvOutput.ContentType);
         group.MapGet("/{id}", GetCall).WithSummary("Read one call with its history of transitions.").Produces<CallResponse>().ProducesProblem(404);
         group.MapPatch("/{id}", UpdateCall).WithSummary("Change a call that is still queued.")
             .Produces<CallResponse>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409);

@@ -25,7 +25,7 @@ public static class ReportsApi
         var group = app.MapGroup("/calls").RequireAuthorization(AuthorizationPolicies.Workspace).WithTags("Reports");
         group.MapGet("/report", Report).WithSummary("Calls, minutes and average duration grouped by agent, day, campaign or status.")
             .WithDescription("Accept: text/csv or format=csv answers CSV.")
-            .Produces<CallReport>().Produces(StatusCodes.Status200OK, contentType: CsvOutput.ContentType).ProducesValidationProblem();
+            .Produces<CallReport>(StatusCodes.Status200OK, "application/json", CsvOutput.ContentType).ProducesValidationProblem();
         group.MapGet("/usage", Usage).WithSummary("Total calls, minutes, billable minutes and average duration, per day.")
             .Produces<UsageReport>().ProducesValidationProblem();
         group.MapGet("/amd-stats", AmdStats).WithSummary("Answering machine detection outcomes, efficiency and voicemail savings.")

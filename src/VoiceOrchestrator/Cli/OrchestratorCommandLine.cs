@@ -16,6 +16,8 @@ public static class OrchestratorCommandLine
             ServeCommand.Create(),
             MigrateCommand.Create(),
             WorkspaceCommand.Create(),
+            SyncCommand.Create(),
+            RetentionRunCommand.Create(),
             HealthCommand.Create(),
         };
         ServeCommand.MakeDefault(root);

@@ -17,7 +17,7 @@ public sealed class CommandLineTests : IDisposable
         var run = await CommandRunner.RunAsync(Environment, "--help");
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var command in new[] { "serve", "migrate", "workspace" })
+        foreach (var command in new[] { "serve", "migrate", "workspace", "sync", "retention", "health" })
         {
             Assert.Contains(command, run.Output);
         }
@@ -26,6 +26,17 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, workspace.ExitCode);
         Assert.Contains("create", workspace.Output);
         Assert.Contains("rotate-key", workspace.Output);
+    }
+
+    [Fact]
+    public async Task RetentionRunAndSyncTakeTheirOptions()
+    {
+        var retention = await CommandRunner.RunAsync(Environment, "retention", "run");
+        Assert.True(retention.ExitCode == 0, retention.Errors);
+
+        var badLimit = await CommandRunner.RunAsync(Environment, "sync", "--limit", "many");
+        Assert.Equal(64, badLimit.ExitCode);
+        Assert.Contains("--limit", badLimit.Errors);
     }
 
     [Fact]
