@@ -39,6 +39,7 @@ public sealed class CallIntake(TimeProvider clock, Microsoft.Extensions.Options.
             Lane = CallLane.Priority,
             Priority = settings.Priority,
             Source = "api",
+            Provider = ProviderFor(workspaceId),
             AgentId = request.AgentId!,
             AgentPhoneNumberId = request.AgentPhoneNumberId!,
             ToNumber = to!,
@@ -83,6 +84,7 @@ public sealed class CallIntake(TimeProvider clock, Microsoft.Extensions.Options.
         var batchId = Guid.CreateVersion7();
         var now = clock.GetUtcNow().UtcDateTime;
         var seen = allowDuplicates ? null : new HashSet<string>(StringComparer.Ordinal);
+        var provider = ProviderFor(workspaceId);
         var calls = new List<Call>(request.Calls!.Count);
         var rejected = new List<BulkItemError>();
         var duplicates = 0;
@@ -120,6 +122,7 @@ public sealed class CallIntake(TimeProvider clock, Microsoft.Extensions.Options.
                         Lane = CallLane.Bulk,
                         Priority = settings.Priority,
                         Source = "bulk",
+                        Provider = provider,
                         AgentId = agent.AgentId!,
                         AgentPhoneNumberId = agent.AgentPhoneNumberId!,
                         ToNumber = to!,
@@ -158,6 +161,10 @@ public sealed class CallIntake(TimeProvider clock, Microsoft.Extensions.Options.
             EnableMachineDetection = request.EnableMachineDetection ?? true,
         };
     }
+
+    /// <summary>Who places the workspace's calls: the generic provider for a workspace set to it (AI_CALL_WORKSPACES), else ElevenLabs (null).</summary>
+    private string? ProviderFor(string workspaceId) =>
+        options.Value.AiCallWorkspaces.Contains(workspaceId) ? Providers.GenericProvider.GenericProvider.Name : null;
 
     private static List<BulkAgent> BulkAgents(BulkCallRequest request, WorkspaceDirectory directory, ValidationErrors errors)
     {

@@ -90,6 +90,15 @@ public static class EnvironmentSettings
         options.AdminToken = Text(configuration, "ORCHESTRATOR_ADMIN_TOKEN");
         options.AiCallApiUrl = Url(configuration, errors, "AI_CALL_API_URL");
         options.AiCallApiKey = Text(configuration, "AI_CALL_API_KEY");
+        if (Text(configuration, "AI_CALL_WORKSPACES") is { } aiCallWorkspaces)
+        {
+            options.AiCallWorkspaces = aiCallWorkspaces.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+            if (options.AiCallWorkspaces.Any(id => !Api.AdminWorkspacesApi.IsValidId(id)))
+            {
+                errors.Add("AI_CALL_WORKSPACES: a comma list of workspace ids (letters, digits, '_' or '-')");
+            }
+        }
+
         options.WebhookBaseUrl = Url(configuration, errors, "WEBHOOK_BASE_URL");
         options.WebhookSecret = Text(configuration, "WEBHOOK_SECRET");
         options.PriorityReservedShare = Double(configuration, errors, "PRIORITY_RESERVED_SHARE", options.PriorityReservedShare, 0, 0.9);
@@ -103,6 +112,11 @@ public static class EnvironmentSettings
         OperationsSettings.Load(configuration, errors, options);
 
         options.DemoMode = options.ElevenLabsApiKey is null;
+        if (options.AiCallWorkspaces.Count > 0 && options.AiCallApiUrl is null && !options.DemoMode)
+        {
+            errors.Add("AI_CALL_WORKSPACES: set AI_CALL_API_URL too; it names the provider those workspaces' calls go to");
+        }
+
         if (options.DemoMode && options.AdminToken is null)
         {
             // Demo mode prints this token so that the admin routes can be tried without setup.

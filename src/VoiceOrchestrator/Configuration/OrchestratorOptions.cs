@@ -67,6 +67,9 @@ public sealed class OrchestratorOptions
     public string? AdminToken { get; set; }
     public string? AiCallApiUrl { get; set; }
     public string? AiCallApiKey { get; set; }
+
+    /// <summary>Workspaces whose every call (priority and bulk too) the generic provider places.</summary>
+    public IReadOnlySet<string> AiCallWorkspaces { get; set; } = new HashSet<string>(StringComparer.Ordinal);
     public string? WebhookBaseUrl { get; set; }
     public string? WebhookSecret { get; set; }
 

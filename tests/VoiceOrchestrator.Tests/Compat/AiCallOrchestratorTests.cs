@@ -132,6 +132,46 @@ public sealed class AiCallOrchestratorTests(PostgresFixture postgres)
         Assert.Equal(9, generic.State.Generic.Calls.Count);
     }
 
+    /// <summary>
+    /// A workspace set to the generic provider (AI_CALL_WORKSPACES) has its priority and bulk calls
+    /// placed there too, with the agent id as scriptId; other workspaces still go to ElevenLabs.
+    /// </summary>
+    [Fact]
+    public async Task AWorkspaceSetToTheGenericProviderSendsItsPriorityAndBulkCallsThere()
+    {
+        await using var generic = await StartGenericAsync(new SimulatorOptions { RingMs = 0, CallDurationMs = 200 });
+        var settings = GenericSettings(generic);
+        settings["AI_CALL_WORKSPACES"] = "ws_generic";
+        await using var rig = await DispatchRig.StartSqliteAsync(new SimulatorOptions { RingMs = 0, CallDurationMs = 200 }, settings);
+        using var admin = rig.Services[0].CreateClient(OrchestratorFactory.AdminToken);
+        var created = await admin.PostAsJsonAsync("admin/workspaces", new { name = "Generic", id = "ws_generic" });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        using var client = rig.Services[0].CreateClient((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!);
+        (await client.PostAsJsonAsync("phone-numbers", new { phoneNumberId = "phnum_g", phoneNumber = "+15550009999", provider = "twilio" })).EnsureSuccessStatusCode();
+        (await client.PostAsJsonAsync("agents", new { agentId = "script-007", phoneNumberIds = new[] { "phnum_g" } })).EnsureSuccessStatusCode();
+
+        var priority = await PostJsonAsync(client, "calls/priority", """{"agentId":"script-007","agentPhoneNumberId":"phnum_g","toNumber":"+15558100001"}""");
+        Assert.Equal(HttpStatusCode.Accepted, priority.Status);
+        var bulk = await PostJsonAsync(client, "calls/bulk",
+            """{"agentId":"script-007","agentPhoneNumberId":"phnum_g","calls":[{"toNumber":"+15558100002"},{"toNumber":"+15558100003"}]}""");
+        Assert.Equal(HttpStatusCode.Accepted, bulk.Status);
+        using var other = rig.Client();
+        var elsewhere = await PostJsonAsync(other, "calls/priority", $$"""{"agentId":"{{DispatchRig.AgentId}}","agentPhoneNumberId":"{{DispatchRig.PhoneNumberId}}","toNumber":"+15558100004"}""");
+        Assert.Equal(HttpStatusCode.Accepted, elsewhere.Status);
+
+        var ids = (await DispatchKit.ListCallsAsync(client, "")).Select(c => c.Id).ToList();
+        Assert.Equal(3, ids.Count);
+        var calls = await DispatchKit.WaitTerminalAsync(client, ids, TimeSpan.FromSeconds(60));
+        Assert.All(calls, c => Assert.True(c.Status == "completed", c.History));
+        var otherIds = (await DispatchKit.ListCallsAsync(other, "")).Select(c => c.Id).ToList();
+        await DispatchKit.WaitTerminalAsync(other, otherIds, TimeSpan.FromSeconds(60));
+
+        var placed = generic.State.Generic.Calls;
+        Assert.Equal(["+15558100001", "+15558100002", "+15558100003"], placed.Select(c => c.To).Order());
+        Assert.All(placed, c => Assert.Equal("script-007", c.ScriptId));
+        Assert.Equal(["+15558100004"], rig.Simulator.State.GetConversations().Select(c => c.ToNumber));
+    }
+
     /// <summary>Validation names each field; nothing is stored for a refused request.</summary>
     [Fact]
     public async Task InvalidCallsAreRefusedNamingTheFields()
