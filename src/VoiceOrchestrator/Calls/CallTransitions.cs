@@ -26,7 +26,7 @@ public enum TransitionResult
 /// one statement; on SQLite (one writer at a time) the event insert reads the state it leaves and
 /// the update follows in the same transaction.
 /// </summary>
-public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots)
+public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots, SqliteWriteGate sqliteWrites)
 {
     private const string SetClause = """
         state = @to,
@@ -122,6 +122,8 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
     private async Task<CallState?> ApplySqliteAsync(
         Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken)
     {
+        await OpenAsync(cancellationToken);
+        using var turn = await sqliteWrites.EnterAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         CallState? left;
         await using (var insert = await CommandAsync(SqliteEventSqlFor(from), callId, transaction, cancellationToken))
@@ -175,17 +177,13 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
         await using var command = await CommandAsync(UpdateSql, callId, null, cancellationToken);
         Add(command, "@expected", expected.ToWire());
         AddChange(command, expected, change, now);
+        using var turn = db.Database.IsNpgsql() ? null : await sqliteWrites.EnterAsync(cancellationToken);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     private async Task<DbCommand> CommandAsync(string sql, Guid callId, IDbContextTransaction? transaction, CancellationToken cancellationToken)
     {
-        var connection = db.Database.GetDbConnection();
-        if (connection.State != System.Data.ConnectionState.Open)
-        {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-        }
-
+        var connection = await OpenAsync(cancellationToken);
         var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction?.GetDbTransaction();
@@ -200,6 +198,17 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
         }
 
         return command;
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+        }
+
+        return connection;
     }
 
     private static void AddChange(DbCommand command, CallState to, CallChange change, DateTime now)
