@@ -52,6 +52,22 @@ public sealed class ActiveSlots
         }
     }
 
+    /// <summary>
+    /// True when the database holds fewer active calls than this view: a release made by another
+    /// instance (or one still being applied here). A count on the active-call index, far cheaper than re-reading the rows.
+    /// </summary>
+    public async Task<bool> ReleasedElsewhereAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
+    {
+        int known;
+        lock (_gate)
+        {
+            known = _calls.Count;
+        }
+
+        var active = await db.Calls.CountAsync(c => c.State == CallState.Dialing || c.State == CallState.Ringing || c.State == CallState.InProgress, cancellationToken);
+        return active < known;
+    }
+
     /// <summary>Forgets everything; the next cycle reads the database again.</summary>
     public void Invalidate()
     {

@@ -27,12 +27,16 @@ public sealed class CallDispatcher(
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan SweepStep = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How often a dispatcher with calls waiting on a full limit counts the active calls in the database.</summary>
+    private static readonly TimeSpan RoomCheckInterval = TimeSpan.FromMilliseconds(50);
+
     private readonly ConcurrentDictionary<Guid, Task> _inFlight = new();
     private readonly QueueSnapshot _snapshot = new();
     private readonly CancellationTokenSource _dialsAborted = new();
     private DialPacer? _pacer;
     private int _rotation;
     private volatile bool _sweepAtOnce;
+    private bool _waitingForRoom;
     private long? _lastLeaseCheck;
 
     public int InFlight => _inFlight.Count;
@@ -65,7 +69,9 @@ public sealed class CallDispatcher(
 
             if (!busy)
             {
-                await signal.WaitAsync(_pacer.Unlimited ? poll : Min(poll, _pacer.NextTokenIn), stoppingToken);
+                // Calls waiting on a full limit: a slot may be freed by a webhook that reached another instance.
+                var wait = _waitingForRoom ? Min(poll, RoomCheckInterval) : poll;
+                await signal.WaitAsync(_pacer.Unlimited ? wait : Min(wait, _pacer.NextTokenIn), stoppingToken);
             }
         }
 
@@ -176,7 +182,8 @@ public sealed class CallDispatcher(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        if (signal.TakeNewWork() && Due(_snapshot.RefreshedAt, TimeSpan.FromMilliseconds(100))
+        // The new-work flag is taken only when acted on, so that one raised within 100 ms of a refresh is not lost.
+        if (Due(_snapshot.RefreshedAt, TimeSpan.FromMilliseconds(100)) && signal.TakeNewWork()
             || Due(_snapshot.RefreshedAt, QueueSnapshot.RefreshInterval))
         {
             _snapshot.Replace(await QueueView.DueGroupsAsync(db, now, cancellationToken), await QueueView.WorkspaceLimitsAsync(db, cancellationToken), clock.GetTimestamp());
@@ -187,7 +194,8 @@ public sealed class CallDispatcher(
             return false;
         }
 
-        if (Due(slots.RefreshedAt, ActiveSlots.RefreshInterval))
+        if (Due(slots.RefreshedAt, ActiveSlots.RefreshInterval)
+            || _waitingForRoom && await slots.ReleasedElsewhereAsync(db, cancellationToken))
         {
             await slots.RefreshAsync(db, clock.GetTimestamp(), cancellationToken);
         }
@@ -201,6 +209,7 @@ public sealed class CallDispatcher(
         var claimed = await scope.ServiceProvider.GetRequiredService<CallClaimer>()
             .ClaimAsync(_snapshot, capacity, remoteActive.Count, _rotation++, cancellationToken);
         _pacer.Return(capacity - claimed.Count);
+        _waitingForRoom = claimed.Count == 0 && !_snapshot.IsEmpty;
         foreach (var call in claimed)
         {
             StartDial(call);
