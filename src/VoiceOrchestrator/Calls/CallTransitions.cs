@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -18,16 +19,17 @@ public enum TransitionResult
 
 /// <summary>
 /// Moves a call from one of the states a transition expects to its next state, with a history
-/// event, in one transaction. The UPDATE is guarded by the state read just before it, so two
-/// writers racing on one call (a webhook and the sweeper, say) cannot both win: the loser re-reads
-/// and finds the transition no longer applies. This is the hottest write of the service (two per
-/// call), so it is one prepared statement rather than a query built per call.
+/// event, atomically. The UPDATE is guarded by the expected states, so two writers racing on one
+/// call (a webhook and the sweeper, say) cannot both win: the loser changes nothing. This is the
+/// hottest write of the service (two per call), so it is one prepared statement, not a query built
+/// per call, and takes no extra read: on PostgreSQL the state check, update and event insert are
+/// one statement; on SQLite (one writer at a time) the event insert reads the state it leaves and
+/// the update follows in the same transaction.
 /// </summary>
-public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots)
+public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots, SqliteWriteGate sqliteWrites)
 {
-    private const string UpdateSql = """
-        UPDATE calls SET
-            state = @to,
+    private const string SetClause = """
+        state = @to,
             updated_at = @now,
             conversation_id = COALESCE(@conversation_id, conversation_id),
             provider_call_id = COALESCE(@provider_call_id, provider_call_id),
@@ -43,68 +45,162 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
             lease_expires_at = CASE WHEN @set_lease THEN @lease_expires_at ELSE lease_expires_at END,
             next_attempt_at = CASE WHEN @set_next_attempt THEN @next_attempt_at ELSE next_attempt_at END,
             attempts = attempts + @attempt_delta
-        WHERE id = @id AND state = @expected
         """;
 
-    private const string EventSql = """
+    private const string UpdateSql = "UPDATE calls SET " + SetClause + " WHERE id = @id AND state = @expected";
+
+    /// <summary>
+    /// PostgreSQL, one statement: lock the row if it is in an expected state (a concurrent writer is
+    /// waited for and the state re-checked), update it, and record the event with the state it left.
+    /// </summary>
+    private static readonly string PostgresTransitionSql = """
+        WITH previous AS (
+            SELECT id, state, attempts FROM calls WHERE id = @id AND state = ANY(@from) FOR UPDATE
+        ), changed AS (
+            UPDATE calls SET 
+        """ + SetClause.Replace("attempts = attempts", "attempts = calls.attempts", StringComparison.Ordinal) + """
+
+            FROM previous WHERE calls.id = previous.id
+            RETURNING previous.state AS from_state, previous.attempts AS attempt
+        )
         INSERT INTO call_events (call_id, from_state, to_state, reason, attempt, at)
-        VALUES (@id, @expected, @to, @reason, @attempt, @now)
+        SELECT @id, from_state, @to, @reason, attempt, @now FROM changed
+        RETURNING from_state
         """;
+
+    /// <summary>SQLite, first statement of the transaction: the event, read from the row as it is before the update.</summary>
+    private const string SqliteEventSql = """
+        INSERT INTO call_events (call_id, from_state, to_state, reason, attempt, at)
+        SELECT id, state, @to, @reason, attempts, @now FROM calls WHERE id = @id AND state IN ({0})
+        RETURNING from_state
+        """;
+
+    private const string ExistsSql = "SELECT COUNT(*) FROM calls WHERE id = @id";
+
+    private static readonly ConcurrentDictionary<string, string> SqliteEventSqlByStates = new(StringComparer.Ordinal);
 
     public async Task<TransitionResult> ApplyAsync(
         Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 3; attempt++)
+        var now = clock.GetUtcNow().UtcDateTime;
+        var previous = db.Database.IsNpgsql()
+            ? await ApplyPostgresAsync(callId, from, to, reason, change, now, cancellationToken)
+            : await ApplySqliteAsync(callId, from, to, reason, change, now, cancellationToken);
+        if (previous is not { } left)
         {
-            var current = await db.Calls.Where(c => c.Id == callId).Select(c => new { c.State, c.Attempts }).FirstOrDefaultAsync(cancellationToken);
-            if (current is null)
-            {
-                return TransitionResult.NotFound;
-            }
-
-            if (!from.Contains(current.State))
-            {
-                return TransitionResult.WrongState;
-            }
-
-            var now = clock.GetUtcNow().UtcDateTime;
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var changed = await ExecuteAsync(UpdateSql, callId, current.State, to, change, now, null, current.Attempts, transaction, cancellationToken);
-            if (changed == 0)
-            {
-                await transaction.RollbackAsync(cancellationToken);
-                continue;
-            }
-
-            await ExecuteAsync(EventSql, callId, current.State, to, CallChange.None, now, reason, current.Attempts, transaction, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            if (current.State.HoldsSlot() && !to.HoldsSlot())
-            {
-                slots.Released(callId);
-                signal.SlotFreed();
-            }
-
-            if (to == CallState.Queued)
-            {
-                signal.NewWork();
-            }
-
-            return TransitionResult.Applied;
+            // Rare (a late or duplicate event): tell a call that is elsewhere from one that does not exist.
+            await using var exists = await CommandAsync(ExistsSql, callId, null, cancellationToken);
+            return Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0
+                ? TransitionResult.NotFound
+                : TransitionResult.WrongState;
         }
 
-        return TransitionResult.WrongState;
+        if (left.HoldsSlot() && !to.HoldsSlot())
+        {
+            slots.Released(callId);
+            signal.SlotFreed();
+        }
+
+        if (to == CallState.Queued)
+        {
+            signal.NewWork();
+        }
+
+        return TransitionResult.Applied;
+    }
+
+    private async Task<CallState?> ApplyPostgresAsync(
+        Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var command = await CommandAsync(PostgresTransitionSql, callId, null, cancellationToken);
+        AddParameter(command, "@from", from.Select(s => s.ToWire()).ToArray(), System.Data.DbType.Object);
+        AddChange(command, to, change, now);
+        Add(command, "@reason", reason);
+        return await ReadStateAsync(command, cancellationToken);
+    }
+
+    private async Task<CallState?> ApplySqliteAsync(
+        Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken)
+    {
+        await OpenAsync(cancellationToken);
+        using var turn = await sqliteWrites.EnterAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        CallState? left;
+        await using (var insert = await CommandAsync(SqliteEventSqlFor(from), callId, transaction, cancellationToken))
+        {
+            Add(insert, "@to", to.ToWire());
+            Add(insert, "@reason", reason);
+            Add<DateTime>(insert, "@now", now);
+            left = await ReadStateAsync(insert, cancellationToken);
+        }
+
+        if (left is not { } state)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
+
+        // The write lock is held since the insert: the row is still in the state the event recorded.
+        await using (var update = await CommandAsync(UpdateSql, callId, transaction, cancellationToken))
+        {
+            Add(update, "@expected", state.ToWire());
+            AddChange(update, to, change, now);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return state;
+    }
+
+    private static async Task<CallState?> ReadStateAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return CallStates.TryParse(reader.GetString(0), out var state) ? state : throw new InvalidOperationException($"Unknown call state '{reader.GetString(0)}'.");
+    }
+
+    /// <summary>The SQLite event statement for one set of expected states; the states are our own constants, not input.</summary>
+    private static string SqliteEventSqlFor(IReadOnlyCollection<CallState> from)
+    {
+        var states = string.Join(",", from.Select(s => "'" + s.ToWire() + "'"));
+        return SqliteEventSqlByStates.GetOrAdd(states, key => string.Format(System.Globalization.CultureInfo.InvariantCulture, SqliteEventSql, key));
     }
 
     /// <summary>Changes fields of a call without changing its state (e.g. extending its lease); true when the call was in <paramref name="expected"/>.</summary>
     public async Task<bool> UpdateAsync(Guid callId, CallState expected, CallChange change, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        return await ExecuteAsync(UpdateSql, callId, expected, expected, change, now, null, 0, null, cancellationToken) == 1;
+        await using var command = await CommandAsync(UpdateSql, callId, null, cancellationToken);
+        Add(command, "@expected", expected.ToWire());
+        AddChange(command, expected, change, now);
+        using var turn = db.Database.IsNpgsql() ? null : await sqliteWrites.EnterAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    private async Task<int> ExecuteAsync(
-        string sql, Guid callId, CallState expected, CallState to, CallChange change, DateTime now, string? reason, int attempt,
-        IDbContextTransaction? transaction, CancellationToken cancellationToken)
+    private async Task<DbCommand> CommandAsync(string sql, Guid callId, IDbContextTransaction? transaction, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction?.GetDbTransaction();
+        // SQLite stores ids as upper-case text (as EF does); PostgreSQL has a uuid type.
+        if (db.Database.IsNpgsql())
+        {
+            Add<Guid>(command, "@id", callId);
+        }
+        else
+        {
+            Add(command, "@id", callId.ToString().ToUpperInvariant());
+        }
+
+        return command;
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         if (connection.State != System.Data.ConnectionState.Open)
@@ -112,48 +208,29 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
             await db.Database.OpenConnectionAsync(cancellationToken);
         }
 
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction?.GetDbTransaction();
-        var sqlite = !db.Database.IsNpgsql();
-        // SQLite stores ids as upper-case text (as EF does); PostgreSQL has a uuid type.
-        if (sqlite)
-        {
-            Add(command, "@id", callId.ToString().ToUpperInvariant());
-        }
-        else
-        {
-            Add<Guid>(command, "@id", callId);
-        }
-        Add(command, "@expected", expected.ToWire());
+        return connection;
+    }
+
+    private static void AddChange(DbCommand command, CallState to, CallChange change, DateTime now)
+    {
         Add(command, "@to", to.ToWire());
         Add<DateTime>(command, "@now", now);
-        if (reason is not null)
-        {
-            Add(command, "@reason", reason);
-            Add<int>(command, "@attempt", attempt);
-        }
-        else
-        {
-            Add(command, "@conversation_id", change.ConversationId);
-            Add(command, "@provider_call_id", change.ProviderCallId);
-            Add(command, "@failure_reason", change.FailureReason);
-            Add(command, "@termination_reason", change.TerminationReason);
-            Add(command, "@last_error", change.LastError);
-            Add(command, "@sip_trunk_used", change.SipTrunkUsed);
-            Add(command, "@duration_secs", change.DurationSecs);
-            Add(command, "@eleven_labs_credits", change.ElevenLabsCredits);
-            Add(command, "@cost_eleven_labs", change.CostElevenLabs);
-            Add(command, "@answered_at", change.AnsweredAt);
-            Add<DateTime>(command, "@ended_at", change.Ended ? now : null);
-            Add<bool>(command, "@set_lease", change.Lease is not null);
-            Add(command, "@lease_expires_at", change.Lease?.Value);
-            Add<bool>(command, "@set_next_attempt", change.NextAttempt is not null);
-            Add(command, "@next_attempt_at", change.NextAttempt?.Value);
-            Add<int>(command, "@attempt_delta", change.AttemptDelta);
-        }
-
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        Add(command, "@conversation_id", change.ConversationId);
+        Add(command, "@provider_call_id", change.ProviderCallId);
+        Add(command, "@failure_reason", change.FailureReason);
+        Add(command, "@termination_reason", change.TerminationReason);
+        Add(command, "@last_error", change.LastError);
+        Add(command, "@sip_trunk_used", change.SipTrunkUsed);
+        Add(command, "@duration_secs", change.DurationSecs);
+        Add(command, "@eleven_labs_credits", change.ElevenLabsCredits);
+        Add(command, "@cost_eleven_labs", change.CostElevenLabs);
+        Add(command, "@answered_at", change.AnsweredAt);
+        Add<DateTime>(command, "@ended_at", change.Ended ? now : null);
+        Add<bool>(command, "@set_lease", change.Lease is not null);
+        Add(command, "@lease_expires_at", change.Lease?.Value);
+        Add<bool>(command, "@set_next_attempt", change.NextAttempt is not null);
+        Add(command, "@next_attempt_at", change.NextAttempt?.Value);
+        Add<int>(command, "@attempt_delta", change.AttemptDelta);
     }
 
     private static void Add(DbCommand command, string name, string? value) =>

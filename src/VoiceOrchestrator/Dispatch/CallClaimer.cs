@@ -12,7 +12,8 @@ namespace VoiceOrchestrator.Dispatch;
 /// the dispatcher lease, before any provider request is sent.
 /// </summary>
 public sealed class CallClaimer(
-    OrchestratorDbContext db, DispatcherLeaseKeeper lease, ActiveSlots slots, IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<CallClaimer> logger)
+    OrchestratorDbContext db, DispatcherLeaseKeeper lease, ActiveSlots slots, SqliteWriteGate sqliteWrites, IOptions<OrchestratorOptions> options, TimeProvider clock,
+    ILogger<CallClaimer> logger)
 {
     /// <summary>Extra candidates fetched per group, to step over numbers that are already in a call.</summary>
     private const int Slack = 4;
@@ -38,25 +39,25 @@ public sealed class CallClaimer(
         var chosen = new List<Call>();
         foreach (var (group, quota) in quotas)
         {
-            var busyHere = busyNumbers.Where(b => b.WorkspaceId == group.WorkspaceId).Select(b => b.ToNumber).ToList();
-            var candidates = await QueueView.CandidatesAsync(db, group, now, quota + Slack, busyHere, cancellationToken);
-            var taken = 0;
-            foreach (var call in candidates)
+            // First without the list of busy numbers (usually long, rarely hit), filtering here; only
+            // when busy numbers crowd out the read is the group read again stepping over all of them.
+            var read = quota + Slack;
+            var candidates = await QueueView.CandidatesAsync(db, group, now, read, [], cancellationToken);
+            var taken = Take(candidates, quota, busyNumbers, chosen);
+            var skipped = candidates.Count - taken;
+            var ranDry = candidates.Count < read;
+            if (taken < quota && !ranDry)
             {
-                if (taken == quota)
-                {
-                    break;
-                }
-
-                if (busyNumbers.Add((call.WorkspaceId, call.ToNumber)))
-                {
-                    chosen.Add(call);
-                    taken++;
-                }
+                // Numbers taken just now are busy too, so the second read cannot return them again.
+                var busyHere = busyNumbers.Where(b => b.WorkspaceId == group.WorkspaceId).Select(b => b.ToNumber).ToList();
+                var more = await QueueView.CandidatesAsync(db, group, now, quota - taken + Slack, busyHere, cancellationToken);
+                taken += Take(more, quota - taken, busyNumbers, chosen);
+                // Whatever this read left, calls to busy numbers still wait behind it.
+                skipped = 1;
             }
 
-            // A short read means the group ran dry, unless busy numbers were stepped over (their calls still wait).
-            snapshot.Consumed(group, candidates.Count < quota + Slack && busyHere.Count == 0 ? null : taken);
+            // A short read that took every call it saw means the group ran dry.
+            snapshot.Consumed(group, ranDry && skipped == 0 ? null : taken);
         }
 
         if (chosen.Count == 0)
@@ -67,10 +68,33 @@ public sealed class CallClaimer(
         return await CommitAsync(chosen, now, cancellationToken);
     }
 
+    /// <summary>Takes up to <paramref name="quota"/> candidates whose numbers are not in a call, marking their numbers busy.</summary>
+    private static int Take(List<Call> candidates, int quota, HashSet<(string WorkspaceId, string ToNumber)> busyNumbers, List<Call> chosen)
+    {
+        var taken = 0;
+        foreach (var call in candidates)
+        {
+            if (taken == quota)
+            {
+                break;
+            }
+
+            if (busyNumbers.Add((call.WorkspaceId, call.ToNumber)))
+            {
+                chosen.Add(call);
+                taken++;
+            }
+        }
+
+        return taken;
+    }
+
     private async Task<List<Call>> CommitAsync(List<Call> chosen, DateTime now, CancellationToken cancellationToken)
     {
         var ids = chosen.Select(c => c.Id).ToList();
         var leaseUntil = now + DialLease;
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        using var turn = db.Database.IsNpgsql() ? null : await sqliteWrites.EnterAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await lease.FenceAsync(db, cancellationToken))
         {

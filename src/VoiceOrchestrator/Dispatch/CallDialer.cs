@@ -23,6 +23,7 @@ public sealed class CallDialer(
     EarlyEvents earlyEvents,
     TwilioAmdDialer twilioDialer,
     GenericCallDialer genericDialer,
+    PhoneNumberCache numbers,
     IOptions<OrchestratorOptions> options,
     OrchestratorMetrics metrics,
     ILogger<CallDialer> logger)
@@ -45,7 +46,7 @@ public sealed class CallDialer(
             return placed;
         }
 
-        var number = await db.PhoneNumbers.FirstOrDefaultAsync(p => p.WorkspaceId == call.WorkspaceId && p.PhoneNumberId == call.AgentPhoneNumberId, cancellationToken);
+        var number = await numbers.FindAsync(db, call.WorkspaceId, call.AgentPhoneNumberId, cancellationToken);
         var path = number?.OutboundCallsPath
                    ?? (number?.Provider == TelephonyProvider.SipTrunk ? SipTrunkPath : options.Value.ElevenLabsOutboundCallsPath);
         var request = new OutboundCallRequest(call.AgentId, call.AgentPhoneNumberId, call.ToNumber, ClientData(call));

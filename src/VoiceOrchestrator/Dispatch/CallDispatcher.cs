@@ -9,7 +9,8 @@ namespace VoiceOrchestrator.Dispatch;
 
 /// <summary>
 /// The dispatcher loop. Every instance runs it; only the holder of the dispatcher lease claims
-/// calls and sweeps leases. Claimed calls are dialed by up to CALLS_WORKER_CONCURRENCY concurrent
+/// calls and sweeps leases. The sweep runs in a loop of its own: it may wait on the provider, and
+/// claiming must not wait for it. Claimed calls are dialed by up to CALLS_WORKER_CONCURRENCY concurrent
 /// requests. On shutdown it stops claiming, lets requests in flight finish (bounded), records
 /// their outcome and gives the lease up.
 /// </summary>
@@ -25,13 +26,18 @@ public sealed class CallDispatcher(
 {
     public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan SweepStep = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often a dispatcher with calls waiting on a full limit counts the active calls in the database.</summary>
+    private static readonly TimeSpan RoomCheckInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly ConcurrentDictionary<Guid, Task> _inFlight = new();
     private readonly QueueSnapshot _snapshot = new();
     private readonly CancellationTokenSource _dialsAborted = new();
     private DialPacer? _pacer;
     private int _rotation;
-    private long? _lastSweep;
+    private volatile bool _sweepAtOnce;
+    private bool _waitingForRoom;
     private long? _lastLeaseCheck;
 
     public int InFlight => _inFlight.Count;
@@ -41,6 +47,7 @@ public sealed class CallDispatcher(
         var settings = options.Value;
         _pacer = new DialPacer(settings.DialsPerSecond, clock);
         var poll = TimeSpan.FromMilliseconds(settings.DispatchPollMs);
+        var sweeping = Task.Run(() => SweepLoopAsync(stoppingToken), CancellationToken.None);
         while (!stoppingToken.IsCancellationRequested)
         {
             var busy = false;
@@ -48,7 +55,6 @@ public sealed class CallDispatcher(
             {
                 if (await EnsureLeaseAsync(stoppingToken))
                 {
-                    await SweepIfDueAsync(stoppingToken);
                     busy = await DispatchOnceAsync(stoppingToken);
                 }
             }
@@ -64,9 +70,13 @@ public sealed class CallDispatcher(
 
             if (!busy)
             {
-                await signal.WaitAsync(_pacer.Unlimited ? poll : Min(poll, _pacer.NextTokenIn), stoppingToken);
+                // Calls waiting on a full limit: a slot may be freed by a webhook that reached another instance.
+                var wait = _waitingForRoom ? Min(poll, RoomCheckInterval) : poll;
+                await signal.WaitAsync(_pacer.Unlimited ? wait : Min(wait, _pacer.NextTokenIn), stoppingToken);
             }
         }
+
+        await sweeping;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -116,22 +126,49 @@ public sealed class CallDispatcher(
             // A new leader trusts nothing cached and settles what the last one left behind.
             _snapshot.Replace([], new Dictionary<string, int>(), null);
             slots.Invalidate();
-            _lastSweep = null;
+            _sweepAtOnce = true;
         }
 
         return held;
     }
 
-    private async Task SweepIfDueAsync(CancellationToken cancellationToken)
+    /// <summary>Settles calls whose lease ran out, every <see cref="SweepInterval"/> while this instance holds the lease.</summary>
+    private async Task SweepLoopAsync(CancellationToken stoppingToken)
     {
-        if (!Due(_lastSweep, SweepInterval))
+        while (!stoppingToken.IsCancellationRequested)
         {
-            return;
-        }
+            try
+            {
+                if (lease.IsHeld)
+                {
+                    _sweepAtOnce = false;
+                    await using var scope = scopes.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<CallReconciler>().SweepAsync(50, stoppingToken);
+                }
 
-        _lastSweep = clock.GetTimestamp();
-        await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<CallReconciler>().SweepAsync(50, cancellationToken);
+                // Short steps, so that a newly taken lease is swept at once.
+                for (var waited = TimeSpan.Zero; waited < SweepInterval && !_sweepAtOnce; waited += SweepStep)
+                {
+                    await Task.Delay(SweepStep, clock, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Lease sweep failed; retrying");
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), clock, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
     }
 
     /// <summary>One claim; true when it claimed calls and could claim more at once.</summary>
@@ -146,7 +183,8 @@ public sealed class CallDispatcher(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        if (signal.TakeNewWork() && Due(_snapshot.RefreshedAt, TimeSpan.FromMilliseconds(100))
+        // The new-work flag is taken only when acted on, so that one raised within 100 ms of a refresh is not lost.
+        if (Due(_snapshot.RefreshedAt, TimeSpan.FromMilliseconds(100)) && signal.TakeNewWork()
             || Due(_snapshot.RefreshedAt, QueueSnapshot.RefreshInterval))
         {
             _snapshot.Replace(await QueueView.DueGroupsAsync(db, now, cancellationToken), await QueueView.WorkspaceLimitsAsync(db, cancellationToken), clock.GetTimestamp());
@@ -157,7 +195,8 @@ public sealed class CallDispatcher(
             return false;
         }
 
-        if (Due(slots.RefreshedAt, ActiveSlots.RefreshInterval))
+        if (Due(slots.RefreshedAt, ActiveSlots.RefreshInterval)
+            || _waitingForRoom && await slots.ReleasedElsewhereAsync(db, cancellationToken))
         {
             await slots.RefreshAsync(db, clock.GetTimestamp(), cancellationToken);
         }
@@ -171,6 +210,7 @@ public sealed class CallDispatcher(
         var claimed = await scope.ServiceProvider.GetRequiredService<CallClaimer>()
             .ClaimAsync(_snapshot, capacity, remoteActive.Count, _rotation++, cancellationToken);
         _pacer.Return(capacity - claimed.Count);
+        _waitingForRoom = claimed.Count == 0 && !_snapshot.IsEmpty;
         foreach (var call in claimed)
         {
             StartDial(call);

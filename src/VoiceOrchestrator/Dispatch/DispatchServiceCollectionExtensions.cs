@@ -15,6 +15,8 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<EarlyEvents>();
         services.AddSingleton<ActiveSlots>();
+        services.AddSingleton<PhoneNumberCache>();
+        services.AddSingleton<SqliteWriteGate>();
         services.AddSingleton<DispatcherLeaseKeeper>();
         services.AddRemoteActiveCalls(settings);
         services.AddSingleton<CallDispatcher>();

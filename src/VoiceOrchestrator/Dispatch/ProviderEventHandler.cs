@@ -38,6 +38,16 @@ public sealed class ProviderEventHandler(OrchestratorDbContext db, CallSettlemen
 
         var outcome = type == Transcription ? ConversationOutcome.Parse(data) : null;
         var userId = outcome?.UserId ?? ClientDataUserId(data);
+        if (Guid.TryParse(userId, out var byUserId) && (outcome is not null || type == InitiationFailure))
+        {
+            // Usually our own call id: settle it straight away, without looking it up first.
+            var direct = await SettleAsync(type, byUserId, conversationId, outcome, data, cancellationToken);
+            if (direct != TransitionResult.NotFound)
+            {
+                return direct == TransitionResult.Applied ? ProviderEventResult.Applied : ProviderEventResult.Ignored;
+            }
+        }
+
         var callId = await FindCallAsync(userId, conversationId, cancellationToken);
         if (callId is null)
         {
@@ -62,17 +72,24 @@ public sealed class ProviderEventHandler(OrchestratorDbContext db, CallSettlemen
             }
         }
 
-        using var callScope = logger.BeginCallScope(callId.Value);
+        var result = await SettleAsync(type, callId.Value, conversationId, outcome, data, cancellationToken);
+        return result == TransitionResult.Applied ? ProviderEventResult.Applied : ProviderEventResult.Ignored;
+    }
+
+    private async Task<TransitionResult> SettleAsync(
+        string type, Guid callId, string conversationId, ConversationOutcome? outcome, JsonElement data, CancellationToken cancellationToken)
+    {
+        using var callScope = logger.BeginCallScope(callId);
         var result = type == Transcription
-            ? await settlement.ApplyAsync(callId.Value, outcome!, "webhook:" + Transcription, cancellationToken)
-            : await settlement.FailAsync(callId.Value, conversationId, FailureReason(data), cancellationToken);
+            ? await settlement.ApplyAsync(callId, outcome!, "webhook:" + Transcription, cancellationToken)
+            : await settlement.FailAsync(callId, conversationId, FailureReason(data), cancellationToken);
         if (result == TransitionResult.WrongState && outcome is not null)
         {
             // Already settled by another source (an AMD-bridge call ends with Twilio's status callback too): keep the conversation's figures.
-            await settlement.RecordLateFiguresAsync(callId.Value, outcome, cancellationToken);
+            await settlement.RecordLateFiguresAsync(callId, outcome, cancellationToken);
         }
 
-        return result == TransitionResult.Applied ? ProviderEventResult.Applied : ProviderEventResult.Ignored;
+        return result;
     }
 
     private async Task<Guid?> FindCallAsync(string? userId, string conversationId, CancellationToken cancellationToken)
