@@ -11,7 +11,8 @@ namespace VoiceOrchestrator.Conversations;
 /// handling goes on whatever happens here, and a failure is logged to the sync log.
 /// </summary>
 public sealed class ConversationWebhookRecorder(
-    OrchestratorDbContext db, ConversationWriter writer, SyncLogs logs, TimeProvider clock, ILogger<ConversationWebhookRecorder> logger)
+    OrchestratorDbContext db, ConversationWriter writer, SyncLogs logs, Dispatch.SqliteWriteGate sqliteWrites, TimeProvider clock,
+    ILogger<ConversationWebhookRecorder> logger)
 {
     public async Task RecordAsync(JsonElement data, CancellationToken cancellationToken)
     {
@@ -49,6 +50,8 @@ public sealed class ConversationWebhookRecorder(
             }
 
             row.CallId = call?.Id;
+            // In line with the dispatcher's writes on SQLite, rather than sleeping in the busy handler between them.
+            using var turn = db.Database.IsSqlite() ? await sqliteWrites.EnterAsync(cancellationToken) : null;
             await writer.UpsertAsync([row], cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
