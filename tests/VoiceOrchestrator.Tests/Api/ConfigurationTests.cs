@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Npgsql;
 using VoiceOrchestrator.Configuration;
+using static VoiceOrchestrator.Tests.Infrastructure.EnvironmentPairs;
 
 namespace VoiceOrchestrator.Tests.Api;
 
@@ -114,16 +114,9 @@ public sealed class DatabaseUrlParserTests
 
 public sealed class EnvironmentSettingsTests
 {
-    private static OrchestratorOptions Load(bool production = false, params (string Key, string Value)[] values) =>
-        EnvironmentSettings.Load(Configuration(values), production);
-
-    private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
-        new ConfigurationBuilder()
-            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
-            .Build();
 
     private static InvalidConfigurationException Refused(bool production = false, params (string Key, string Value)[] values) =>
-        Assert.Throws<InvalidConfigurationException>(() => EnvironmentSettings.Load(Configuration(values), production));
+        Assert.Throws<InvalidConfigurationException>(() => EnvironmentSettings.Load(FromPairs(values), production));
 
     [Fact]
     public void NoConfigurationStartsTheDemoWithDefaults()

@@ -1,20 +1,17 @@
-using Microsoft.Extensions.Configuration;
 using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Conversations;
+using static VoiceOrchestrator.Tests.Infrastructure.EnvironmentPairs;
 
 namespace VoiceOrchestrator.Tests.Conversations;
 
 /// <summary>CONVERSATIONS_API_TIMEOUT_MS and the search normalisation the listing relies on.</summary>
 public sealed class ConversationSettingsTests
 {
-    private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
-
     [Fact]
     public void TheLiveTimeoutDefaultsToOneAndAHalfSecondsAndIsRead()
     {
-        Assert.Equal(1500, EnvironmentSettings.Load(Configuration(), false).ConversationsApiTimeoutMs);
-        Assert.Equal(400, EnvironmentSettings.Load(Configuration(("CONVERSATIONS_API_TIMEOUT_MS", "400")), false).ConversationsApiTimeoutMs);
+        Assert.Equal(1500, EnvironmentSettings.Load(FromPairs(), false).ConversationsApiTimeoutMs);
+        Assert.Equal(400, EnvironmentSettings.Load(FromPairs(("CONVERSATIONS_API_TIMEOUT_MS", "400")), false).ConversationsApiTimeoutMs);
     }
 
     [Theory]
@@ -23,7 +20,7 @@ public sealed class ConversationSettingsTests
     [InlineData("600001")]
     public void ABadLiveTimeoutIsRefusedByName(string value)
     {
-        var error = Assert.Throws<InvalidConfigurationException>(() => EnvironmentSettings.Load(Configuration(("CONVERSATIONS_API_TIMEOUT_MS", value)), false));
+        var error = Assert.Throws<InvalidConfigurationException>(() => EnvironmentSettings.Load(FromPairs(("CONVERSATIONS_API_TIMEOUT_MS", value)), false));
 
         Assert.StartsWith("CONVERSATIONS_API_TIMEOUT_MS:", Assert.Single(error.Problems), StringComparison.Ordinal);
     }

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using VoiceOrchestrator.Configuration;
+using static VoiceOrchestrator.Tests.Infrastructure.EnvironmentPairs;
 
 namespace VoiceOrchestrator.Tests.Twilio;
 
@@ -59,9 +59,4 @@ public sealed class TwilioSettingsTests
         Assert.Equal("https://x.example.com",
             Load(true, ("ELEVENLABS_API_KEY", "xi"), ("TWILIO_ACCOUNT_SID", Sid), ("TWILIO_AUTH_TOKEN", "t"), ("PUBLIC_BASE_URL", "https://x.example.com")).EffectivePublicBaseUrl);
     }
-
-    private static OrchestratorOptions Load(bool production, params (string Key, string Value)[] values) =>
-        EnvironmentSettings.Load(
-            new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build(),
-            production);
 }
