@@ -23,6 +23,9 @@ public sealed class ReadSnapshot : IAsyncDisposable
         _transaction = transaction;
     }
 
+    /// <summary>The transaction that commands of this snapshot run in (SQLite requires it on each command).</summary>
+    public DbTransaction Transaction => _transaction;
+
     public static async Task<ReadSnapshot> BeginAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken);

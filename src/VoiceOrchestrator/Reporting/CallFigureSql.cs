@@ -12,6 +12,14 @@ public sealed class CallFigureSql
     /// <summary>States a call can end in; only these are rolled up and purged.</summary>
     public const string TerminalSqlList = "'completed','busy','no_answer','machine_detected','failed','cancelled','expired'";
 
+    /// <summary>Calls still open, by state, summed over raw calls (the totals count them; no aggregate holds them).</summary>
+    public const string OpenStateSums = """
+        SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued,
+            SUM(CASE WHEN state = 'dialing' THEN 1 ELSE 0 END) AS dialing,
+            SUM(CASE WHEN state = 'ringing' THEN 1 ELSE 0 END) AS ringing,
+            SUM(CASE WHEN state = 'in_progress' THEN 1 ELSE 0 END) AS in_progress
+        """;
+
     private readonly bool _postgres;
 
     public CallFigureSql(bool postgres, ReportingPrices prices)

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Storage;
 
 namespace VoiceOrchestrator.Reporting;
@@ -10,21 +11,40 @@ namespace VoiceOrchestrator.Reporting;
 /// <summary>
 /// Reads report figures: raw calls for what is still raw, daily aggregates for what retention has
 /// rolled up. Retention moves a call from one to the other in a single transaction, so summing both
-/// counts every call exactly once whichever side of the retention window it is on.
+/// counts every call exactly once whichever side of the retention window it is on. Whole finished
+/// days of raw calls are read from their <see cref="DaySummaries"/>, which stand in for them exactly.
 /// </summary>
-public sealed class ReportReader(OrchestratorDbContext db, IOptions<OrchestratorOptions> options)
+public sealed class ReportReader(OrchestratorDbContext db, IOptions<OrchestratorOptions> options, TimeProvider clock, SqliteWriteGate sqliteWrites)
 {
     private readonly CallFigureSql _sql = new(db.Database.IsNpgsql(), ReportingPrices.From(options.Value));
 
     public async Task<IReadOnlyDictionary<string, ReportTotals>> ReadAsync(ReportScope scope, ReportKey key, CancellationToken cancellationToken)
     {
         var rows = new SortedDictionary<string, ReportTotals>(StringComparer.Ordinal);
+        var (first, last) = SummarisableDays(scope, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), options.Value.RetentionDays);
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
             var connection = db.Database.GetDbConnection();
-            await ReadIntoAsync(rows, RawCommand(connection, scope, key), cancellationToken);
-            await ReadIntoAsync(rows, AggregateCommand(connection, scope, key), cancellationToken);
+            var summaries = new DaySummaries(connection, _sql, sqliteWrites);
+            await summaries.EnsureAsync(scope.WorkspaceId, first, last, cancellationToken);
+
+            // One snapshot for every part, so that a day cannot be read both from its summary and raw, or from neither.
+            await using var snapshot = await Conversations.ReadSnapshot.BeginAsync(db, cancellationToken);
+            var transaction = snapshot.Transaction;
+            var summarised = await summaries.SummarisedDaysAsync(transaction, scope.WorkspaceId, first, last, cancellationToken);
+            if (summarised.Count > 0)
+            {
+                await ReadIntoAsync(rows, summaries.ReadCommand(transaction, scope.WorkspaceId, summarised.Min, summarised.Max,
+                    SummaryKey(key), scope.CampaignId, scope.AgentId), cancellationToken);
+            }
+
+            foreach (var (from, to, toIncluded) in RawRanges(scope, summarised))
+            {
+                await ReadIntoAsync(rows, RawCommand(connection, transaction, scope, from, to, toIncluded, key), cancellationToken);
+            }
+
+            await ReadIntoAsync(rows, AggregateCommand(connection, transaction, scope, key), cancellationToken);
         }
         finally
         {
@@ -32,6 +52,58 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// The whole UTC days of the scope that may be read from summaries: finished (before today),
+    /// and at least a day inside the retention window, so that retention never purges a day whose
+    /// summary is being computed.
+    /// </summary>
+    internal static (DateOnly First, DateOnly Last) SummarisableDays(ReportScope scope, DateOnly today, int retentionDays)
+    {
+        var floor = today.AddDays(1 - retentionDays);
+        var first = DateOnly.FromDateTime(scope.From);
+        if (first < floor)
+        {
+            first = floor;
+        }
+        else if (first < today && ReportScope.Start(first) < scope.From)
+        {
+            first = first.AddDays(1);
+        }
+
+        var last = DateOnly.FromDateTime(scope.To);
+        if (last >= today)
+        {
+            last = today.AddDays(-1);
+        }
+        else if (scope.To < ReportScope.Start(last.AddDays(1)).AddTicks(-1))
+        {
+            last = last.AddDays(-1);
+        }
+
+        return (first, last);
+    }
+
+    /// <summary>The parts of the scope's time range not covered by summarised days, in order; the last one includes <see cref="ReportScope.To"/>.</summary>
+    internal static IEnumerable<(DateTime From, DateTime To, bool ToIncluded)> RawRanges(ReportScope scope, SortedSet<DateOnly> summarised)
+    {
+        var cursor = scope.From;
+        foreach (var day in summarised)
+        {
+            var start = ReportScope.Start(day);
+            if (start > cursor)
+            {
+                yield return (cursor, start, false);
+            }
+
+            cursor = ReportScope.Start(day.AddDays(1));
+        }
+
+        if (cursor <= scope.To)
+        {
+            yield return (cursor, scope.To, true);
+        }
     }
 
     /// <summary>Everything in scope as one row.</summary>
@@ -78,7 +150,15 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
         }
     }
 
-    private DbCommand RawCommand(DbConnection connection, ReportScope scope, ReportKey key)
+    private string SummaryKey(ReportKey key) => key switch
+    {
+        ReportKey.Day => _sql.AggregateDay,
+        ReportKey.Agent => "agent_id",
+        ReportKey.Campaign => "campaign_id",
+        _ => "''",
+    };
+
+    private DbCommand RawCommand(DbConnection connection, DbTransaction transaction, ReportScope scope, DateTime from, DateTime to, bool toIncluded, ReportKey key)
     {
         var keyExpression = key switch
         {
@@ -88,24 +168,22 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
             _ => "''",
         };
         var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = $"""
             SELECT {keyExpression} AS report_key,
                 {_sql.SumOverCalls},
-                SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued,
-                SUM(CASE WHEN state = 'dialing' THEN 1 ELSE 0 END) AS dialing,
-                SUM(CASE WHEN state = 'ringing' THEN 1 ELSE 0 END) AS ringing,
-                SUM(CASE WHEN state = 'in_progress' THEN 1 ELSE 0 END) AS in_progress
+                {CallFigureSql.OpenStateSums}
             FROM calls
-            WHERE workspace_id = @ws AND created_at >= @from AND created_at <= @to{Filters(command, scope.CampaignId, scope.AgentId)}
+            WHERE workspace_id = @ws AND created_at >= @from AND created_at {(toIncluded ? "<=" : "<")} @to{Filters(command, scope.CampaignId, scope.AgentId)}
             {GroupBy(key, keyExpression)}
             """;
         Add(command, "ws", scope.WorkspaceId);
-        Add(command, "from", scope.From);
-        Add(command, "to", scope.To);
+        Add(command, "from", from);
+        Add(command, "to", to);
         return command;
     }
 
-    private DbCommand AggregateCommand(DbConnection connection, ReportScope scope, ReportKey key)
+    private DbCommand AggregateCommand(DbConnection connection, DbTransaction transaction, ReportScope scope, ReportKey key)
     {
         // The campaign table answers campaign questions with one row per day; anything naming an
         // agent needs the per-agent rows.
@@ -118,6 +196,7 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
             _ => "''",
         };
         var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = $"""
             SELECT {keyExpression} AS report_key,
                 {_sql.SumOverAggregates}

@@ -9,6 +9,9 @@ public sealed record ReportScope(string WorkspaceId, DateTime From, DateTime To,
 {
     public DateOnly FromDay => DateOnly.FromDateTime(From);
     public DateOnly ToDay => DateOnly.FromDateTime(To);
+
+    /// <summary>The first instant of a UTC day.</summary>
+    public static DateTime Start(DateOnly day) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
 }
 
 /// <summary>How report rows are keyed; a status breakdown is read from the totals' per-state columns.</summary>

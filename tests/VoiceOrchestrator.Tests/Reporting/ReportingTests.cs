@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Reporting.Retention;
 using VoiceOrchestrator.Tests.Api;
 using VoiceOrchestrator.Tests.Infrastructure;
@@ -77,6 +78,41 @@ public sealed class ReportingTests(PostgresFixture postgres) : ApiTestBase(postg
         // The other workspace's reports are its own, after retention as before.
         var other = await SnapshotAsync(b.Client, range);
         AssertFiguresMatch(other, bData, clock);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task FinishedDaysAreReadFromSummariesThatFollowEveryChangeToTheirCalls(DatabaseKind kind)
+    {
+        var (factory, clock, a, _, aData, _) = await SeedTwoWorkspacesAsync(kind);
+        var range = Range(clock);
+        AssertFiguresMatch(await SnapshotAsync(a.Client, range), aData, clock);
+        var today = DateOnly.FromDateTime(Today(aData));
+        var summarisedDays = await factory.QueryDbAsync(db => db.Database
+            .SqlQuery<int>($"SELECT COUNT(DISTINCT day) AS \"Value\" FROM call_day_summaries WHERE workspace_id = {a.Id}").SingleAsync());
+        Assert.Equal(14, summarisedDays); // yesterday and the 13 days before it; the oldest raw day and today stay raw
+
+        // A change of each kind on days that are summarised by now: an update, an insert and a delete.
+        var changed = aData.Calls.First(c => c.State == CallState.Completed && DateOnly.FromDateTime(c.CreatedAt) == today.AddDays(-5));
+        var removed = aData.Calls.First(c => c.State == CallState.Busy && DateOnly.FromDateTime(c.CreatedAt) == today.AddDays(-7));
+        var added = new Call
+        {
+            Id = Guid.NewGuid(), WorkspaceId = a.Id, AgentId = "agent_a2", AgentPhoneNumberId = "phnum_test", ToNumber = "+15550009999",
+            State = CallState.Completed, CreatedAt = changed.CreatedAt.AddDays(2), UpdatedAt = changed.CreatedAt.AddDays(2),
+            EndedAt = changed.CreatedAt.AddDays(2).AddMinutes(3), DurationSecs = 125, Attempts = 1, GateMode = GateMode.Direct,
+        };
+        await factory.QueryDbAsync(async db =>
+        {
+            await db.Calls.Where(c => c.Id == changed.Id).ExecuteUpdateAsync(u => u.SetProperty(c => c.DurationSecs, c => c.DurationSecs + 600));
+            await db.Calls.Where(c => c.Id == removed.Id).ExecuteDeleteAsync();
+            db.Calls.Add(added);
+            return await db.SaveChangesAsync();
+        });
+        changed.DurationSecs += 600;
+        aData.Calls.Remove(removed);
+        aData.Calls.Add(added);
+
+        AssertFiguresMatch(await SnapshotAsync(a.Client, range), aData, clock);
     }
 
     [Theory]
@@ -218,7 +254,7 @@ public sealed class ReportingTests(PostgresFixture postgres) : ApiTestBase(postg
 
     private static RetentionRunner Runner(OrchestratorFactory factory, TimeProvider clock, RetentionFaults faults) => new(
         factory.Services.GetRequiredService<IServiceScopeFactory>(), clock, factory.Services.GetRequiredService<IOptions<OrchestratorOptions>>(),
-        faults, NullLogger<RetentionRunner>.Instance);
+        faults, factory.Services.GetRequiredService<SqliteWriteGate>(), NullLogger<RetentionRunner>.Instance);
 
     private static DateTime Today(ReportingData data) => data.Calls.Max(c => c.CreatedAt).Date;
 

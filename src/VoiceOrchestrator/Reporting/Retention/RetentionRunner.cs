@@ -15,8 +15,9 @@ namespace VoiceOrchestrator.Reporting.Retention;
 /// moved or nothing moved, and a second run finds nothing left to move. Queued and active calls
 /// are never selected; if one of them finishes later, a later run adds it to its day.
 /// </summary>
-public sealed class RetentionRunner(
-    IServiceScopeFactory scopes, TimeProvider clock, IOptions<OrchestratorOptions> options, RetentionFaults faults, ILogger<RetentionRunner> logger)
+public sealed partial class RetentionRunner(
+    IServiceScopeFactory scopes, TimeProvider clock, IOptions<OrchestratorOptions> options, RetentionFaults faults, Dispatch.SqliteWriteGate sqliteWrites,
+    ILogger<RetentionRunner> logger)
 {
     private const int Attempts = 5;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
@@ -41,6 +42,7 @@ public sealed class RetentionRunner(
                 after = Start(day.AddDays(1));
             }
 
+            await SummariseRawDaysAsync(db, sql, DateOnly.FromDateTime(now), settings.RetentionDays, cancellationToken);
             var conversations = settings.TranscriptRetentionDays > 0
                 ? await DeleteConversationsAsync(db, now.AddDays(-settings.TranscriptRetentionDays), cancellationToken)
                 : 0;
@@ -60,7 +62,31 @@ public sealed class RetentionRunner(
         }
     }
 
-    private static DateTime Start(DateOnly day) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+    private static DateTime Start(DateOnly day) => ReportScope.Start(day);
+
+    /// <summary>
+    /// Computes the summaries of the finished raw days reports may use, so that the first report
+    /// of the day does not pay for them. Failing here loses nothing: reports compute what is missing.
+    /// </summary>
+    private async Task SummariseRawDaysAsync(OrchestratorDbContext db, CallFigureSql sql, DateOnly today, int retentionDays, CancellationToken cancellationToken)
+    {
+        var workspaces = await db.Workspaces.Select(w => w.Id).ToListAsync(cancellationToken);
+        var scope = new ReportScope("", ReportScope.Start(today.AddDays(-retentionDays)), ReportScope.Start(today), null, null);
+        var (first, last) = ReportReader.SummarisableDays(scope, today, retentionDays);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var summaries = new DaySummaries(db.Database.GetDbConnection(), sql, sqliteWrites);
+            foreach (var workspace in workspaces)
+            {
+                await summaries.EnsureAsync(workspace, first, last, cancellationToken);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
     /// <summary>The earliest day in [after, before) that still has a finished call, per workspace through its index.</summary>
     private static async Task<DateOnly?> NextDayAsync(OrchestratorDbContext db, DateTime after, DateTime before, CancellationToken cancellationToken)
@@ -134,6 +160,8 @@ public sealed class RetentionRunner(
                 events += await ExecuteAsync(connection, transaction,
                     $"DELETE FROM call_events WHERE call_id IN (SELECT id FROM calls WHERE {DayCalls})", workspace, day, now, cancellationToken);
                 calls += await ExecuteAsync(connection, transaction, $"DELETE FROM calls WHERE {DayCalls}", workspace, day, now, cancellationToken);
+                // The day is no longer read from raw calls; its summary would only be stale.
+                await ExecuteAsync(connection, transaction, "DELETE FROM call_day_summaries WHERE workspace_id = @ws AND day = @day", workspace, day, now, cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -173,16 +201,27 @@ public sealed class RetentionRunner(
         command.CommandText = text;
         command.CommandTimeout = 600;
         ReportReader.Add(command, "ws", workspace);
-        ReportReader.Add(command, "day_start", Start(day));
-        ReportReader.Add(command, "day_end", Start(day.AddDays(1)));
-        if (text.Contains("@day,", StringComparison.Ordinal))
+        if (text.Contains("@day_start", StringComparison.Ordinal))
+        {
+            ReportReader.Add(command, "day_start", Start(day));
+            ReportReader.Add(command, "day_end", Start(day.AddDays(1)));
+        }
+
+        if (DayParameter().IsMatch(text))
         {
             ReportReader.Add(command, "day", day);
+        }
+
+        if (text.Contains("@now", StringComparison.Ordinal))
+        {
             ReportReader.Add(command, "now", now);
         }
 
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"@day\b")]
+    private static partial System.Text.RegularExpressions.Regex DayParameter();
 
     private static async Task<int> DeleteConversationsAsync(OrchestratorDbContext db, DateTime before, CancellationToken cancellationToken) =>
         await db.Conversations.Where(c => c.CreatedAt < before).ExecuteDeleteAsync(cancellationToken);
