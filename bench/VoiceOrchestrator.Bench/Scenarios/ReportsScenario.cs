@@ -133,20 +133,22 @@ internal sealed partial class ReportsScenario : IScenario
             {(postgres ? "false" : "0")}, CASE WHEN i % 3 = 0 THEN 0.05 END,
             CASE WHEN i % 4 = 0 THEN i % 40 END, CASE WHEN i % 4 = 0 THEN i % 6 END, CASE WHEN i % 8 = 0 THEN 3.0 + (i % 15) / 10.0 END
             """;
+        // Ids are time-ordered version 7 UUIDs, as the service gives calls (CallIds), so that a day's
+        // calls lie together in the primary key as they would in production.
         var sql = postgres
             ? $"""
                 INSERT INTO calls ({columns})
-                SELECT gen_random_uuid(), @ws, {values}
-                FROM (SELECT i, @start + (i * 86400.0 / @n) * interval '1 second' AS t,
+                SELECT (lpad(to_hex((extract(epoch FROM t) * 1000)::bigint), 12, '0') || '7' || substr(h, 1, 3) || '8' || substr(h, 4, 15))::uuid, @ws, {values}
+                FROM (SELECT i, md5(random()::text) AS h, @start + (i * 86400.0 / @n) * interval '1 second' AS t,
                              @start + (i * 86400.0 / @n + 120) * interval '1 second' AS t_end
                       FROM generate_series(0, @n - 1) AS i) AS g
                 """
             : $"""
                 WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < @n)
                 INSERT INTO calls ({columns})
-                SELECT upper(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4) || '-' || substr(h, 17, 4) || '-' || substr(h, 21, 12)),
+                SELECT substr(ms, 1, 8) || '-' || substr(ms, 9, 4) || '-7' || substr(h, 1, 3) || '-8' || substr(h, 4, 3) || '-' || substr(h, 7, 12),
                        @ws, {values}
-                FROM (SELECT i, hex(randomblob(16)) AS h,
+                FROM (SELECT i, hex(randomblob(16)) AS h, printf('%012X', CAST((@epoch + i * 86400.0 / @n) * 1000 AS INTEGER)) AS ms,
                              strftime('%Y-%m-%d %H:%M:%f', @epoch + i * 86400.0 / @n, 'unixepoch') AS t,
                              strftime('%Y-%m-%d %H:%M:%f', @epoch + i * 86400.0 / @n + 120, 'unixepoch') AS t_end
                       FROM seq)

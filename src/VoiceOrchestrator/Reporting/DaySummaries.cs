@@ -25,6 +25,16 @@ public sealed class DaySummaries(DbConnection connection, CallFigureSql sql, Sql
 
     private bool Postgres => connection is not SqliteConnection;
 
+    /// <summary>
+    /// SQLite: only summaries of the day's current version, so that a read snapshot never takes a
+    /// summary its own calls have moved past (PostgreSQL deletes such summaries in the same commit).
+    /// </summary>
+    private string CurrentOnly => Postgres ? "" : """
+
+         AND version = COALESCE((SELECT v.version FROM call_day_versions v
+                                  WHERE v.workspace_id = call_day_summaries.workspace_id AND v.day = call_day_summaries.day), 0)
+        """;
+
     private IEnumerable<string> Columns => sql.Figures.Select(f => f.Column).Concat(OpenStateColumns);
 
     /// <summary>The raw query of one day, grouped as the summaries are.</summary>
@@ -54,7 +64,7 @@ public sealed class DaySummaries(DbConnection connection, CallFigureSql sql, Sql
         }
 
         await using var command = Command(transaction,
-            "SELECT DISTINCT day FROM call_day_summaries WHERE workspace_id = @ws AND day >= @first AND day <= @last", workspaceId);
+            $"SELECT DISTINCT day FROM call_day_summaries WHERE workspace_id = @ws AND day >= @first AND day <= @last{CurrentOnly}", workspaceId);
         ReportReader.Add(command, "first", first);
         ReportReader.Add(command, "last", last);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -94,7 +104,7 @@ public sealed class DaySummaries(DbConnection connection, CallFigureSql sql, Sql
             SELECT {keyExpression} AS report_key,
                 {string.Join(",\n    ", Columns.Select(c => $"SUM({c}) AS {c}"))}
             FROM call_day_summaries
-            WHERE workspace_id = @ws AND day >= @first AND day <= @last AND total_calls > 0{filters}
+            WHERE workspace_id = @ws AND day >= @first AND day <= @last AND total_calls > 0{CurrentOnly}{filters}
             {(keyExpression == "''" ? "" : "GROUP BY " + keyExpression)}
             """;
         return command;
@@ -115,6 +125,7 @@ public sealed class DaySummaries(DbConnection connection, CallFigureSql sql, Sql
             // holds every change whose trigger got the shared lock first; later changes wait for
             // this commit and then delete what it wrote.
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            await ExecuteAsync(transaction, "LOCK TABLE call_day_summaries IN ROW EXCLUSIVE MODE", workspaceId, day, cancellationToken);
             await ExecuteAsync(transaction, $"SELECT pg_advisory_xact_lock({LockClass}, call_day_lock_key(@ws, @day))", workspaceId, day, cancellationToken);
             await ExecuteAsync(transaction, $"""
                 INSERT INTO call_day_summaries (workspace_id, day, agent_id, campaign_id, {columns})
@@ -228,8 +239,18 @@ public sealed class DaySummaries(DbConnection connection, CallFigureSql sql, Sql
 
     private async Task ExecuteAsync(DbTransaction transaction, string text, string workspaceId, DateOnly day, CancellationToken cancellationToken)
     {
-        await using var command = Command(transaction, text, workspaceId);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = text;
         command.CommandTimeout = 600;
+        if (!text.Contains("@ws", StringComparison.Ordinal))
+        {
+            // PostgreSQL refuses parameters a statement does not use.
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
+        ReportReader.Add(command, "ws", workspaceId);
         ReportReader.Add(command, "day", day);
         if (text.Contains("@day_start", StringComparison.Ordinal))
         {

@@ -54,14 +54,10 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
         return rows;
     }
 
-    /// <summary>
-    /// The whole UTC days of the scope that may be read from summaries: finished (before today),
-    /// and at least a day inside the retention window, so that retention never purges a day whose
-    /// summary is being computed.
-    /// </summary>
+    /// <summary>The whole UTC days of the scope that may be read from summaries: finished (before today) and still raw.</summary>
     internal static (DateOnly First, DateOnly Last) SummarisableDays(ReportScope scope, DateOnly today, int retentionDays)
     {
-        var floor = today.AddDays(1 - retentionDays);
+        var floor = today.AddDays(-retentionDays);
         var first = DateOnly.FromDateTime(scope.From);
         if (first < floor)
         {

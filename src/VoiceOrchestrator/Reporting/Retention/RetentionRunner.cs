@@ -42,7 +42,6 @@ public sealed partial class RetentionRunner(
                 after = Start(day.AddDays(1));
             }
 
-            await SummariseRawDaysAsync(db, sql, DateOnly.FromDateTime(now), settings.RetentionDays, cancellationToken);
             var conversations = settings.TranscriptRetentionDays > 0
                 ? await DeleteConversationsAsync(db, now.AddDays(-settings.TranscriptRetentionDays), cancellationToken)
                 : 0;
@@ -66,13 +65,18 @@ public sealed partial class RetentionRunner(
 
     /// <summary>
     /// Computes the summaries of the finished raw days reports may use, so that the first report
-    /// of the day does not pay for them. Failing here loses nothing: reports compute what is missing.
+    /// of the day does not pay for them. Reports compute whatever is missing, so this only saves time.
     /// </summary>
-    private async Task SummariseRawDaysAsync(OrchestratorDbContext db, CallFigureSql sql, DateOnly today, int retentionDays, CancellationToken cancellationToken)
+    public async Task SummariseRawDaysAsync(CancellationToken cancellationToken)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+        var sql = new CallFigureSql(db.Database.IsNpgsql(), ReportingPrices.From(options.Value));
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var retentionDays = options.Value.RetentionDays;
         var workspaces = await db.Workspaces.Select(w => w.Id).ToListAsync(cancellationToken);
-        var scope = new ReportScope("", ReportScope.Start(today.AddDays(-retentionDays)), ReportScope.Start(today), null, null);
-        var (first, last) = ReportReader.SummarisableDays(scope, today, retentionDays);
+        var window = new ReportScope("", ReportScope.Start(today.AddDays(-retentionDays)), ReportScope.Start(today), null, null);
+        var (first, last) = ReportReader.SummarisableDays(window, today, retentionDays);
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -138,6 +142,13 @@ public sealed partial class RetentionRunner(
             // SQLite's write transaction already excludes every other writer.
             await using var transaction = await connection.BeginTransactionAsync(
                 db.Database.IsNpgsql() ? IsolationLevel.RepeatableRead : IsolationLevel.Serializable, cancellationToken);
+            if (db.Database.IsNpgsql())
+            {
+                // Before the snapshot is taken: see migration 0008 (a summary of this day committed
+                // after the snapshot would outlive the calls it counts).
+                await ExecuteAsync(connection, transaction, "LOCK TABLE call_day_summaries IN SHARE ROW EXCLUSIVE MODE", "", day, DateTime.MinValue, cancellationToken);
+            }
+
             var now = clock.GetUtcNow().UtcDateTime;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var calls = 0;
@@ -200,7 +211,12 @@ public sealed partial class RetentionRunner(
         command.Transaction = transaction;
         command.CommandText = text;
         command.CommandTimeout = 600;
-        ReportReader.Add(command, "ws", workspace);
+        // PostgreSQL refuses parameters a statement does not use.
+        if (text.Contains("@ws", StringComparison.Ordinal))
+        {
+            ReportReader.Add(command, "ws", workspace);
+        }
+
         if (text.Contains("@day_start", StringComparison.Ordinal))
         {
             ReportReader.Add(command, "day_start", Start(day));

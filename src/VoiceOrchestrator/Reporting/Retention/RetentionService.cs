@@ -5,7 +5,8 @@ namespace VoiceOrchestrator.Reporting.Retention;
 
 /// <summary>
 /// Runs retention once at start-up (catching up on days missed while the service was down) and
-/// then every day at <see cref="OrchestratorOptions.RetentionHourUtc"/>. Several instances may run
+/// then every day at <see cref="OrchestratorOptions.RetentionHourUtc"/>, each time followed by the
+/// day summaries of the raw days, so that reports find them ready. Several instances may run
 /// it at once: each day moves in one transaction, so the second finds nothing left to move.
 /// </summary>
 public sealed class RetentionService(RetentionRunner runner, TimeProvider clock, IOptions<OrchestratorOptions> options, ILogger<RetentionService> logger)
@@ -58,6 +59,7 @@ public sealed class RetentionService(RetentionRunner runner, TimeProvider clock,
         try
         {
             await runner.RunAsync(stoppingToken);
+            await runner.SummariseRawDaysAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -11,6 +11,11 @@
 -- committed. Shared locks never wait for each other, so writers of calls do not queue behind one
 -- another; they wait only while a summary of their day is being computed, which is done for
 -- finished days alone.
+--
+-- Retention reads in REPEATABLE READ, whose snapshot could predate a summary committed meanwhile;
+-- so it first locks call_day_summaries in SHARE ROW EXCLUSIVE mode (before its snapshot), which
+-- waits for summaries being written and holds off new ones until the purge has committed. A summary
+-- takes the table lock before the advisory one, always in that order.
 CREATE TABLE call_day_summaries (
     workspace_id text NOT NULL,
     day date NOT NULL,
@@ -41,7 +46,11 @@ BEGIN
     LOOP
         -- 0x564F4453 ("VODS") keeps these keys apart from the service's other advisory locks.
         PERFORM pg_advisory_xact_lock_shared(1448035411, call_day_lock_key(touched.workspace_id, touched.day));
-        DELETE FROM call_day_summaries WHERE workspace_id = touched.workspace_id AND day = touched.day;
+        -- Looking first keeps writers of calls off the table's write lock unless there is something
+        -- to delete, which is rare (a change to a finished day), so retention's table lock rarely stops them.
+        IF EXISTS (SELECT 1 FROM call_day_summaries WHERE workspace_id = touched.workspace_id AND day = touched.day) THEN
+            DELETE FROM call_day_summaries WHERE workspace_id = touched.workspace_id AND day = touched.day;
+        END IF;
     END LOOP;
     RETURN NULL;
 END
