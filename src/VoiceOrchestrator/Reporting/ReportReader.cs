@@ -21,12 +21,13 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
     public async Task<IReadOnlyDictionary<string, ReportTotals>> ReadAsync(ReportScope scope, ReportKey key, CancellationToken cancellationToken)
     {
         var rows = new SortedDictionary<string, ReportTotals>(StringComparer.Ordinal);
-        var (first, last) = SummarisableDays(scope, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), options.Value.RetentionDays);
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
             var connection = db.Database.GetDbConnection();
             var summaries = new DaySummaries(connection, _sql, sqliteWrites);
+            var (first, last) = SummarisableDays(scope, today, await EarliestCallAsync(connection, null, scope.WorkspaceId, cancellationToken));
             await summaries.EnsureAsync(scope.WorkspaceId, first, last, cancellationToken);
 
             // One snapshot for every part, so that a day cannot be read both from its summary and raw, or from neither.
@@ -39,9 +40,15 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
                     SummaryKey(key), scope.CampaignId, scope.AgentId), cancellationToken);
             }
 
-            foreach (var (from, to, toIncluded) in RawRanges(scope, summarised))
+            // Nothing raw lies before the earliest call; on PostgreSQL that range may be full of
+            // rows retention has just deleted, which an index scan would still have to step over.
+            if (await EarliestCallAsync(connection, transaction, scope.WorkspaceId, cancellationToken) is { } earliest)
             {
-                await ReadIntoAsync(rows, RawCommand(connection, transaction, scope, from, to, toIncluded, key), cancellationToken);
+                var rawScope = earliest > scope.From ? scope with { From = earliest } : scope;
+                foreach (var (from, to, toIncluded) in RawRanges(rawScope, summarised))
+                {
+                    await ReadIntoAsync(rows, RawCommand(connection, transaction, scope, from, to, toIncluded, key), cancellationToken);
+                }
             }
 
             await ReadIntoAsync(rows, AggregateCommand(connection, transaction, scope, key), cancellationToken);
@@ -54,10 +61,18 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
         return rows;
     }
 
-    /// <summary>The whole UTC days of the scope that may be read from summaries: finished (before today) and still raw.</summary>
-    internal static (DateOnly First, DateOnly Last) SummarisableDays(ReportScope scope, DateOnly today, int retentionDays)
+    /// <summary>
+    /// The whole UTC days of the scope that may be read from summaries: finished (before today) and
+    /// not before the workspace's earliest raw call (<see langword="null"/>: it has none).
+    /// </summary>
+    internal static (DateOnly First, DateOnly Last) SummarisableDays(ReportScope scope, DateOnly today, DateTime? earliestCall)
     {
-        var floor = today.AddDays(-retentionDays);
+        if (earliestCall is null)
+        {
+            return (today, today.AddDays(-1));
+        }
+
+        var floor = DateOnly.FromDateTime(earliestCall.Value);
         var first = DateOnly.FromDateTime(scope.From);
         if (first < floor)
         {
@@ -79,6 +94,20 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
         }
 
         return (first, last);
+    }
+
+    private static async Task<DateTime?> EarliestCallAsync(DbConnection connection, DbTransaction? transaction, string workspaceId, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT MIN(created_at) FROM calls WHERE workspace_id = @ws";
+        Add(command, "ws", workspaceId);
+        return await command.ExecuteScalarAsync(cancellationToken) switch
+        {
+            DateTime time => time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time.ToUniversalTime(),
+            string text => DateTime.SpecifyKind(DateTime.Parse(text, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc),
+            _ => null,
+        };
     }
 
     /// <summary>The parts of the scope's time range not covered by summarised days, in order; the last one includes <see cref="ReportScope.To"/>.</summary>
