@@ -27,7 +27,7 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
         {
             var connection = db.Database.GetDbConnection();
             var summaries = new DaySummaries(connection, _sql, sqliteWrites);
-            var (first, last) = SummarisableDays(scope, today, await EarliestCallAsync(connection, null, scope.WorkspaceId, cancellationToken));
+            var (first, last) = SummarisableDays(scope, today, await SummaryFloorAsync(connection, scope.WorkspaceId, today, cancellationToken));
             await summaries.EnsureAsync(scope.WorkspaceId, first, last, cancellationToken);
 
             // One snapshot for every part, so that a day cannot be read both from its summary and raw, or from neither.
@@ -40,15 +40,9 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
                     SummaryKey(key), scope.CampaignId, scope.AgentId), cancellationToken);
             }
 
-            // Nothing raw lies before the earliest call; on PostgreSQL that range may be full of
-            // rows retention has just deleted, which an index scan would still have to step over.
-            if (await EarliestCallAsync(connection, transaction, scope.WorkspaceId, cancellationToken) is { } earliest)
+            foreach (var (from, to, toIncluded) in RawRanges(scope, summarised))
             {
-                var rawScope = earliest > scope.From ? scope with { From = earliest } : scope;
-                foreach (var (from, to, toIncluded) in RawRanges(rawScope, summarised))
-                {
-                    await ReadIntoAsync(rows, RawCommand(connection, transaction, scope, from, to, toIncluded, key), cancellationToken);
-                }
+                await ReadIntoAsync(rows, RawCommand(connection, transaction, scope, from, to, toIncluded, key), cancellationToken);
             }
 
             await ReadIntoAsync(rows, AggregateCommand(connection, transaction, scope, key), cancellationToken);
@@ -63,16 +57,10 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
 
     /// <summary>
     /// The whole UTC days of the scope that may be read from summaries: finished (before today) and
-    /// not before the workspace's earliest raw call (<see langword="null"/>: it has none).
+    /// not before <paramref name="floor"/>.
     /// </summary>
-    internal static (DateOnly First, DateOnly Last) SummarisableDays(ReportScope scope, DateOnly today, DateTime? earliestCall)
+    internal static (DateOnly First, DateOnly Last) SummarisableDays(ReportScope scope, DateOnly today, DateOnly floor)
     {
-        if (earliestCall is null)
-        {
-            return (today, today.AddDays(-1));
-        }
-
-        var floor = DateOnly.FromDateTime(earliestCall.Value);
         var first = DateOnly.FromDateTime(scope.From);
         if (first < floor)
         {
@@ -96,18 +84,27 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
         return (first, last);
     }
 
-    private static async Task<DateTime?> EarliestCallAsync(DbConnection connection, DbTransaction? transaction, string workspaceId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The first day worth a summary: the retention window's first day, or the first day retention
+    /// rolled up if that is earlier. Days before it were never purged, so the raw query reads them
+    /// cheaply (on PostgreSQL, a range retention has just purged is full of deleted rows until
+    /// vacuum, which an index scan has to step over; such days are summarised once instead). It
+    /// also keeps a range reaching back years from summarising every empty day in it.
+    /// </summary>
+    private async Task<DateOnly> SummaryFloorAsync(DbConnection connection, string workspaceId, DateOnly today, CancellationToken cancellationToken)
     {
+        var window = today.AddDays(-options.Value.RetentionDays);
         await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT MIN(created_at) FROM calls WHERE workspace_id = @ws";
+        command.CommandText = "SELECT MIN(day) FROM call_daily_aggregates WHERE workspace_id = @ws";
         Add(command, "ws", workspaceId);
-        return await command.ExecuteScalarAsync(cancellationToken) switch
+        var rolledUp = await command.ExecuteScalarAsync(cancellationToken) switch
         {
-            DateTime time => time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time.ToUniversalTime(),
-            string text => DateTime.SpecifyKind(DateTime.Parse(text, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc),
-            _ => null,
+            DateTime time => DateOnly.FromDateTime(time),
+            DateOnly day => day,
+            string text => DateOnly.ParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            _ => window,
         };
+        return rolledUp < window ? rolledUp : window;
     }
 
     /// <summary>The parts of the scope's time range not covered by summarised days, in order; the last one includes <see cref="ReportScope.To"/>.</summary>

@@ -90,7 +90,7 @@ public sealed class ReportingTests(PostgresFixture postgres) : ApiTestBase(postg
         var today = DateOnly.FromDateTime(Today(aData));
         var summarisedDays = await factory.QueryDbAsync(db => db.Database
             .SqlQuery<int>($"SELECT COUNT(DISTINCT day) AS \"Value\" FROM call_day_summaries WHERE workspace_id = {a.Id}").SingleAsync());
-        Assert.Equal(29, summarisedDays); // every finished day of the 30-day range; today stays raw
+        Assert.Equal(15, summarisedDays); // the finished days of the retention window (nothing rolled up yet); today stays raw
 
         // A change of each kind on days that are summarised by now: an update, an insert and a delete.
         var changed = aData.Calls.First(c => c.State == CallState.Completed && DateOnly.FromDateTime(c.CreatedAt) == today.AddDays(-5));

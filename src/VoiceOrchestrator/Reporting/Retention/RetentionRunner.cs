@@ -76,7 +76,7 @@ public sealed partial class RetentionRunner(
         var retentionDays = options.Value.RetentionDays;
         var workspaces = await db.Workspaces.Select(w => w.Id).ToListAsync(cancellationToken);
         var window = new ReportScope("", ReportScope.Start(today.AddDays(-retentionDays)), ReportScope.Start(today), null, null);
-        var (first, last) = ReportReader.SummarisableDays(window, today, DateTime.MinValue);
+        var (first, last) = ReportReader.SummarisableDays(window, today, today.AddDays(-retentionDays));
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
