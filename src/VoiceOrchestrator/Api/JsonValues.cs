@@ -42,6 +42,37 @@ public static class JsonValues
         return text;
     }
 
+    /// <summary>The same rules for a value bound as its text (<see cref="RawJsonValue"/>).</summary>
+    public static string? ObjectText(RawJsonValue? value, string field, ValidationErrors errors, bool primitivesOnly = false)
+    {
+        if (value is null || value.Kind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.Kind != JsonValueKind.Object)
+        {
+            errors.Add(field, "Must be a JSON object.");
+            return null;
+        }
+
+        if (primitivesOnly)
+        {
+            foreach (var name in value.NestedProperties)
+            {
+                errors.Add($"{field}.{name}", "Dynamic variables must be strings, numbers, booleans or null.");
+            }
+        }
+
+        if (value.Text.Length > MaxObjectBytes)
+        {
+            errors.Add(field, $"Must be at most {MaxObjectBytes} bytes of JSON.");
+            return null;
+        }
+
+        return value.Text;
+    }
+
     /// <summary>Stored JSON text back as a value for a response.</summary>
     public static JsonElement? Parse(string? text) =>
         text is null ? null : JsonDocument.Parse(text).RootElement.Clone();

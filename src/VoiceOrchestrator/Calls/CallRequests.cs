@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VoiceOrchestrator.Api;
 
 namespace VoiceOrchestrator.Calls;
 
@@ -56,8 +57,10 @@ public sealed record BulkCallItem
     public string? ToNumber { get; init; }
     public string? To { get; init; }
     public string? FromNumber { get; init; }
-    public JsonElement? Variables { get; init; }
-    public JsonElement? Metadata { get; init; }
+
+    // Kept as text: a bulk carries up to 100,000 of these, and they are stored as text.
+    public RawJsonValue? Variables { get; init; }
+    public RawJsonValue? Metadata { get; init; }
 }
 
 /// <summary><c>PATCH /calls/{id}</c>: changes to a call that is still queued.</summary>

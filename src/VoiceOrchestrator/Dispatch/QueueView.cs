@@ -9,46 +9,121 @@ namespace VoiceOrchestrator.Dispatch;
 public static class QueueView
 {
     /// <summary>
+    /// Rows that are queued, written so that both databases read them from the partial index of open
+    /// calls (SQLite uses a partial index only when the query repeats its condition).
+    /// </summary>
+    private const string QueuedInOpenIndex = "state IN ('queued'," + CallStates.ActiveSqlList + ") AND state = 'queued'";
+
+    private const string FirstWorkspaceSql =
+        "SELECT workspace_id AS \"Value\" FROM calls WHERE " + QueuedInOpenIndex + " ORDER BY workspace_id LIMIT 1";
+
+    private const string NextWorkspaceSql =
+        "SELECT workspace_id AS \"Value\" FROM calls WHERE " + QueuedInOpenIndex + " AND workspace_id > {0} ORDER BY workspace_id LIMIT 1";
+
+    private const string NoCampaignSql =
+        "SELECT workspace_id AS \"Value\" FROM calls WHERE " + QueuedInOpenIndex + " AND workspace_id = {0} AND campaign_id IS NULL LIMIT 1";
+
+    private const string FirstCampaignSql =
+        "SELECT campaign_id AS \"Value\" FROM calls WHERE " + QueuedInOpenIndex + " AND workspace_id = {0} AND campaign_id IS NOT NULL ORDER BY campaign_id LIMIT 1";
+
+    private const string NextCampaignSql =
+        "SELECT campaign_id AS \"Value\" FROM calls WHERE " + QueuedInOpenIndex + " AND workspace_id = {0} AND campaign_id > {1} ORDER BY campaign_id LIMIT 1";
+
+    /// <summary>
     /// Groups with calls due now, without paused or cancelled campaigns, with each group's
     /// concurrency (the campaign's when there is one, else the calls' own).
     /// </summary>
     public static async Task<List<QueuedGroup>> DueGroupsAsync(OrchestratorDbContext db, DateTime now, CancellationToken cancellationToken)
     {
-        var rows = await db.Calls
-            .Where(c => c.State == CallState.Queued && (c.NextAttemptAt == null || c.NextAttemptAt <= now))
-            .GroupBy(c => new { c.WorkspaceId, c.CampaignId, c.BatchId, c.Lane })
-            .Select(g => new { g.Key.WorkspaceId, g.Key.CampaignId, g.Key.BatchId, g.Key.Lane, MaxPriority = g.Max(c => c.Priority), Queued = g.Count(), Concurrency = g.Min(c => c.Concurrency) })
-            .ToListAsync(cancellationToken);
-        if (rows.Count == 0)
+        // One connection for the many small reads below.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await DueGroupsOpenAsync(db, now, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task<List<QueuedGroup>> DueGroupsOpenAsync(OrchestratorDbContext db, DateTime now, CancellationToken cancellationToken)
+    {
+        var queuedIn = await QueuedCampaignsAsync(db, cancellationToken);
+        if (queuedIn.Count == 0)
         {
             return [];
         }
 
-        var campaignIds = rows.Where(r => r.CampaignId != null).Select(r => r.CampaignId!).Distinct().ToList();
+        var campaignIds = queuedIn.Where(q => q.CampaignId != null).Select(q => q.CampaignId!).Distinct().ToList();
         var campaigns = campaignIds.Count == 0
             ? []
             : await db.Campaigns.Where(c => campaignIds.Contains(c.Id)).Select(c => new { c.WorkspaceId, c.Id, c.Status, c.Concurrency }).ToListAsync(cancellationToken);
         var byKey = campaigns.ToDictionary(c => (c.WorkspaceId, c.Id));
 
-        var groups = new List<QueuedGroup>(rows.Count);
-        foreach (var row in rows)
+        var groups = new List<QueuedGroup>();
+        foreach (var (workspaceId, campaignId) in queuedIn)
         {
-            var concurrency = row.Concurrency;
-            if (row.CampaignId is not null && byKey.TryGetValue((row.WorkspaceId, row.CampaignId), out var campaign))
+            int? campaignConcurrency = null;
+            if (campaignId is not null && byKey.TryGetValue((workspaceId, campaignId), out var campaign))
             {
+                // The calls of a paused campaign are not read at all: a large paused queue costs nothing here.
                 if (campaign.Status != CampaignStatus.Active)
                 {
                     continue;
                 }
 
-                concurrency = campaign.Concurrency;
+                campaignConcurrency = campaign.Concurrency;
             }
 
-            groups.Add(new QueuedGroup(new QueueGroup(row.WorkspaceId, row.CampaignId, row.BatchId, row.Lane), row.MaxPriority, row.Queued, concurrency));
+            var query = db.Calls.Where(c => c.State == CallState.Queued && c.WorkspaceId == workspaceId
+                                            && (c.NextAttemptAt == null || c.NextAttemptAt <= now));
+            query = campaignId is null ? query.Where(c => c.CampaignId == null) : query.Where(c => c.CampaignId == campaignId);
+            var rows = await query
+                .GroupBy(c => new { c.BatchId, c.Lane })
+                .Select(g => new { g.Key.BatchId, g.Key.Lane, MaxPriority = g.Max(c => c.Priority), Queued = g.Count(), Concurrency = g.Min(c => c.Concurrency) })
+                .ToListAsync(cancellationToken);
+            foreach (var row in rows)
+            {
+                groups.Add(new QueuedGroup(
+                    new QueueGroup(workspaceId, campaignId, row.BatchId, row.Lane), row.MaxPriority, row.Queued, campaignConcurrency ?? row.Concurrency));
+            }
         }
 
         return groups;
     }
+
+    /// <summary>
+    /// Each workspace and campaign (null: calls of no campaign) with queued calls, found by stepping
+    /// through the index of open calls one distinct value at a time, so that the cost follows the
+    /// number of campaigns rather than the number of queued calls.
+    /// </summary>
+    private static async Task<List<(string WorkspaceId, string? CampaignId)>> QueuedCampaignsAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
+    {
+        var found = new List<(string WorkspaceId, string? CampaignId)>();
+        var workspaceId = await FirstAsync(db, FirstWorkspaceSql, [], cancellationToken);
+        while (workspaceId is not null)
+        {
+            if (await FirstAsync(db, NoCampaignSql, [workspaceId], cancellationToken) is not null)
+            {
+                found.Add((workspaceId, null));
+            }
+
+            var campaignId = await FirstAsync(db, FirstCampaignSql, [workspaceId], cancellationToken);
+            while (campaignId is not null)
+            {
+                found.Add((workspaceId, campaignId));
+                campaignId = await FirstAsync(db, NextCampaignSql, [workspaceId, campaignId], cancellationToken);
+            }
+
+            workspaceId = await FirstAsync(db, NextWorkspaceSql, [workspaceId], cancellationToken);
+        }
+
+        return found;
+    }
+
+    private static async Task<string?> FirstAsync(OrchestratorDbContext db, string sql, object[] parameters, CancellationToken cancellationToken) =>
+        (await db.Database.SqlQueryRaw<string>(sql, parameters).ToListAsync(cancellationToken)).FirstOrDefault();
 
     /// <summary>Workspace limits, and the workspaces that are disabled (limit 0: nothing of theirs is dialed).</summary>
     public static async Task<Dictionary<string, int>> WorkspaceLimitsAsync(OrchestratorDbContext db, CancellationToken cancellationToken)

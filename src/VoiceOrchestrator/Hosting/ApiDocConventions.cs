@@ -14,8 +14,14 @@ namespace VoiceOrchestrator.Hosting;
 /// </summary>
 public static class ApiDocConventions
 {
-    public static OpenApiOptions AddApiDocConventions(this OpenApiOptions options) =>
-        options.AddOperationTransformer(StandardErrorsAsync).AddDocumentTransformer(ExamplesAsync);
+    public static OpenApiOptions AddApiDocConventions(this OpenApiOptions options)
+    {
+        // Free-form JSON bound as text is, to clients, the same any-JSON value as a JsonElement.
+        options.CreateSchemaReferenceId = type => type.Type == typeof(Api.RawJsonValue)
+            ? nameof(System.Text.Json.JsonElement)
+            : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+        return options.AddOperationTransformer(StandardErrorsAsync).AddDocumentTransformer(ExamplesAsync);
+    }
 
     /// <summary>Swagger UI at /docs over /openapi/v1.json.</summary>
     public static WebApplication MapApiDocs(this WebApplication app)
