@@ -94,7 +94,7 @@ public sealed class CallClaimer(
         var ids = chosen.Select(c => c.Id).ToList();
         var leaseUntil = now + DialLease;
         await db.Database.OpenConnectionAsync(cancellationToken);
-        using var turn = db.Database.IsNpgsql() ? null : await sqliteWrites.EnterAsync(cancellationToken);
+        using var turn = db.Database.IsNpgsql() ? null : await sqliteWrites.EnterForClaimAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await lease.FenceAsync(db, cancellationToken))
         {

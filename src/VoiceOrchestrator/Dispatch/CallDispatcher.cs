@@ -38,6 +38,8 @@ public sealed class CallDispatcher(
     private int _rotation;
     private volatile bool _sweepAtOnce;
     private bool _waitingForRoom;
+    private long? _lastRoomCheck;
+    private bool _woken;
     private long? _lastLeaseCheck;
 
     public int InFlight => _inFlight.Count;
@@ -72,7 +74,7 @@ public sealed class CallDispatcher(
             {
                 // Calls waiting on a full limit: a slot may be freed by a webhook that reached another instance.
                 var wait = _waitingForRoom ? Min(poll, RoomCheckInterval) : poll;
-                await signal.WaitAsync(_pacer.Unlimited ? wait : Min(wait, _pacer.NextTokenIn), stoppingToken);
+                _woken = await signal.WaitAsync(_pacer.Unlimited ? wait : Min(wait, _pacer.NextTokenIn), stoppingToken);
             }
         }
 
@@ -196,7 +198,7 @@ public sealed class CallDispatcher(
         }
 
         if (Due(slots.RefreshedAt, ActiveSlots.RefreshInterval)
-            || _waitingForRoom && await slots.ReleasedElsewhereAsync(db, cancellationToken))
+            || _waitingForRoom && RoomCheckDue() && await slots.ReleasedElsewhereAsync(db, cancellationToken))
         {
             await slots.RefreshAsync(db, clock.GetTimestamp(), cancellationToken);
         }
@@ -244,6 +246,22 @@ public sealed class CallDispatcher(
             }
         });
         registered.SetResult();
+    }
+
+    /// <summary>
+    /// Whether to count the active calls in the database before this claim: always after a wait that timed out, but
+    /// after a wake-up in this process (a release here, already in the view) only if the last count is older than
+    /// <see cref="RoomCheckInterval"/>, so that a freed slot is not held up by a count it does not need.
+    /// </summary>
+    private bool RoomCheckDue()
+    {
+        if (_woken && !Due(_lastRoomCheck, RoomCheckInterval))
+        {
+            return false;
+        }
+
+        _lastRoomCheck = clock.GetTimestamp();
+        return true;
     }
 
     private bool Due(long? last, TimeSpan interval) => last is not { } timestamp || clock.GetElapsedTime(timestamp) >= interval;

@@ -25,15 +25,17 @@ public sealed class DispatchSignal
 
     public void SlotFreed() => Wake();
 
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Waits for a wake-up or the timeout; true when woken.</summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
-            await _signal.WaitAsync(timeout, cancellationToken);
+            return await _signal.WaitAsync(timeout, cancellationToken);
         }
         catch (OperationCanceledException)
         {
             // Shutdown: the caller checks its token.
+            return false;
         }
     }
 

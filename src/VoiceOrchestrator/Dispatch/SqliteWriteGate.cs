@@ -5,21 +5,68 @@ namespace VoiceOrchestrator.Dispatch;
 /// one writer at a time, and a writer that finds the database locked sleeps in its busy handler
 /// for up to 100 ms a turn; queued here, the next write starts the moment the last one commits.
 /// Writes elsewhere still meet the busy handler, which is why it stays configured. Unused on PostgreSQL.
+/// A claim goes ahead of the queue: when many webhooks land at once, their settlements would
+/// otherwise hold back the one write that fills the slots they free. There is one dispatcher loop,
+/// so claims come one at a time and every other write still gets its turn between two of them.
 /// </summary>
 public sealed class SqliteWriteGate
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _lock = new();
+    private readonly Queue<TaskCompletionSource> _claims = new();
+    private readonly Queue<TaskCompletionSource> _others = new();
+    private bool _held;
 
-    public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
+    public Task<IDisposable> EnterAsync(CancellationToken cancellationToken) => EnterAsync(ahead: false, cancellationToken);
+
+    /// <summary>The dispatcher's claim: next in line, ahead of writes already waiting.</summary>
+    public Task<IDisposable> EnterForClaimAsync(CancellationToken cancellationToken) => EnterAsync(ahead: true, cancellationToken);
+
+    private async Task<IDisposable> EnterAsync(bool ahead, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
-        return new Exit(_gate);
+        cancellationToken.ThrowIfCancellationRequested();
+        TaskCompletionSource turn;
+        lock (_lock)
+        {
+            if (!_held)
+            {
+                _held = true;
+                return new Exit(this);
+            }
+
+            turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            (ahead ? _claims : _others).Enqueue(turn);
+        }
+
+        // A cancelled waiter stays queued; the hand-over skips it, because its turn can no longer be given.
+        await using (cancellationToken.Register(() => turn.TrySetCanceled(cancellationToken)))
+        {
+            await turn.Task;
+        }
+
+        return new Exit(this);
     }
 
-    private sealed class Exit(SemaphoreSlim gate) : IDisposable
+    private void Leave()
     {
-        private SemaphoreSlim? _gate = gate;
+        lock (_lock)
+        {
+            while (_claims.TryDequeue(out var next) || _others.TryDequeue(out next))
+            {
+                // Handed over while still held: nobody can slip in between.
+                if (next.TrySetResult())
+                {
+                    return;
+                }
+            }
 
-        public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Release();
+            _held = false;
+        }
+    }
+
+    private sealed class Exit(SqliteWriteGate gate) : IDisposable
+    {
+        private SqliteWriteGate? _gate = gate;
+
+        public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Leave();
     }
 }

@@ -75,6 +75,12 @@ public static class OrchestratorApp
         services.AddCompatApis();
         services.AddConversations();
         services.AddHostedService<StartupTasks>();
+        if (settings.Database.Provider == DatabaseProvider.Sqlite)
+        {
+            // After StartupTasks, so that it opens the database once migrated.
+            services.AddHostedService(sp => sp.GetRequiredService<SqliteCheckpointer>());
+        }
+
         // After StartupTasks: hosted services start in order, and retention's catch-up needs the migrated schema.
         services.AddReporting();
         services.AddHostedService(sp => sp.GetRequiredService<DemoEmulatorHost>());

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace VoiceOrchestrator.Storage;
@@ -6,24 +8,71 @@ namespace VoiceOrchestrator.Storage;
 /// <summary>
 /// Per-connection SQLite settings: wait for the writer instead of failing with SQLITE_BUSY, and
 /// with WAL, NORMAL sync is crash-safe for the database (a power loss may drop the last commits).
+/// While <see cref="SqliteCheckpointer"/> runs, automatic checkpoints are off: a checkpoint syncs
+/// the file, and run inside a commit it would hold up whichever write crossed the threshold.
+/// The settings belong to the native connection, which the pool keeps open across logical opens,
+/// so they are set once per native connection rather than on every open.
 /// </summary>
-public sealed class SqliteConnectionPragmas : DbConnectionInterceptor
+public sealed class SqliteConnectionPragmas(SqliteCheckpointer? checkpointer) : DbConnectionInterceptor
 {
-    public static readonly SqliteConnectionPragmas Instance = new();
-
     private const string Pragmas = "PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+
+    /// <summary>SQLite's own default, for a connection that outlives the checkpointer.</summary>
+    private const int DefaultAutoCheckpointPages = 1000;
+
+    /// <summary>What each native connection was given; entries go with their handle.</summary>
+    private readonly ConditionalWeakTable<object, Applied> _applied = new();
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        command.ExecuteNonQuery();
+        if (Pending(connection) is { } sql)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        if (Pending(connection) is { } sql)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The statements this native connection still needs, or null; marks them as applied.</summary>
+    private string? Pending(DbConnection connection)
+    {
+        var manual = checkpointer?.IsRunning == true;
+        // Without a native handle (not expected once open) there is nothing to remember it by: apply every time.
+        if ((connection as SqliteConnection)?.Handle is not { } handle)
+        {
+            return Pragmas + AutoCheckpoint(manual);
+        }
+
+        if (!_applied.TryGetValue(handle, out var applied))
+        {
+            _applied.AddOrUpdate(handle, new Applied(manual));
+            return Pragmas + AutoCheckpoint(manual);
+        }
+
+        if (applied.ManualCheckpoints != manual)
+        {
+            applied.ManualCheckpoints = manual;
+            return AutoCheckpoint(manual);
+        }
+
+        return null;
+    }
+
+    private static string AutoCheckpoint(bool manual) =>
+        $" PRAGMA wal_autocheckpoint={(manual ? 0 : DefaultAutoCheckpointPages)};";
+
+    private sealed class Applied(bool manualCheckpoints)
+    {
+        public bool ManualCheckpoints { get; set; } = manualCheckpoints;
     }
 }

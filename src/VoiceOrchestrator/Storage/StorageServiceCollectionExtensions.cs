@@ -12,18 +12,24 @@ public static class StorageServiceCollectionExtensions
             Directory.CreateDirectory(directory);
         }
 
-        services.AddDbContextPool<OrchestratorDbContext>(options => Configure(options, database));
+        if (database.Provider == DatabaseProvider.Sqlite)
+        {
+            services.AddSingleton(sp => new SqliteCheckpointer(
+                database.ConnectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
+        }
+
+        services.AddDbContextPool<OrchestratorDbContext>((sp, options) => Configure(options, database, sp.GetService<SqliteCheckpointer>()));
         services.AddScoped<SchemaMigrator>();
         return services;
     }
 
-    public static void Configure(DbContextOptionsBuilder options, DatabaseTarget database)
+    public static void Configure(DbContextOptionsBuilder options, DatabaseTarget database, SqliteCheckpointer? checkpointer = null)
     {
         switch (database.Provider)
         {
             case DatabaseProvider.Sqlite:
                 options.UseSqlite(database.ConnectionString)
-                    .AddInterceptors(SqliteConnectionPragmas.Instance);
+                    .AddInterceptors(new SqliteConnectionPragmas(checkpointer));
                 break;
             case DatabaseProvider.Postgres:
                 options.UseNpgsql(database.ConnectionString);
