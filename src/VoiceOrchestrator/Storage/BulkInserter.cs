@@ -40,9 +40,12 @@ public static class BulkInserter
         }
     }
 
-    private static async Task CopyAsync<T>(NpgsqlConnection connection, string table, BulkColumn[] columns, IReadOnlyList<T> rows, CancellationToken cancellationToken)
+    /// <summary>PostgreSQL: columns that are null in every row are left out (their default is NULL), which saves encoding about half of a new call's values.</summary>
+    private static async Task CopyAsync<T>(NpgsqlConnection connection, string table, BulkColumn[] allColumns, IReadOnlyList<T> rows, CancellationToken cancellationToken)
         where T : class
     {
+        var (constant, varying) = SplitColumns(allColumns, rows);
+        var columns = constant.Concat(varying).ToArray();
         var columnList = string.Join(", ", columns.Select(c => Quote(c.Name)));
         await using var importer = await connection.BeginBinaryImportAsync(
             $"COPY {Quote(table)} ({columnList}) FROM STDIN (FORMAT BINARY)", cancellationToken);
@@ -71,42 +74,8 @@ public static class BulkInserter
         DbConnection connection, DbTransaction? transaction, string table, BulkColumn[] columns, IReadOnlyList<T> rows, CancellationToken cancellationToken)
         where T : class
     {
+        var (constant, varying) = SplitColumns(columns, rows);
         var first = rows[0];
-        var differs = new bool[columns.Length];
-        // Row by row, checking only the columns that have not differed yet: each entity is read once
-        // while it is in the CPU cache, rather than once per column.
-        var open = Enumerable.Range(0, columns.Length).ToArray();
-        var openCount = open.Length;
-        for (var r = 1; r < rows.Count && openCount > 0; r++)
-        {
-            var row = rows[r];
-            for (var k = 0; k < openCount; k++)
-            {
-                var c = open[k];
-                if (!columns[c].SameValue(first, row))
-                {
-                    differs[c] = true;
-                    open[k--] = open[--openCount];
-                }
-            }
-        }
-
-        var constant = new List<BulkColumn>();
-        var varying = new List<BulkColumn>();
-        for (var c = 0; c < columns.Length; c++)
-        {
-            if (differs[c])
-            {
-                varying.Add(columns[c]);
-            }
-            else if (columns[c].ProviderValue(first) is not null)
-            {
-                constant.Add(columns[c]);
-            }
-
-            // Otherwise null in every row: the column's default is what every row wants.
-        }
-
         if (varying.Any(c => c.WriteJson is null))
         {
             throw new NotSupportedException(
@@ -153,6 +122,52 @@ public static class BulkInserter
             rowsParameter.Value = Encoding.UTF8.GetString(buffer.WrittenSpan);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The columns with one value for every row, and those whose value differs between rows;
+    /// columns that are null in every row are in neither (their default, NULL, is what every row wants).
+    /// </summary>
+    private static (List<BulkColumn> Constant, List<BulkColumn> Varying) SplitColumns<T>(BulkColumn[] columns, IReadOnlyList<T> rows)
+        where T : class
+    {
+        var first = rows[0];
+        var differs = new bool[columns.Length];
+        // Row by row, checking only the columns that have not differed yet: each entity is read once
+        // while it is in the CPU cache, rather than once per column.
+        var open = Enumerable.Range(0, columns.Length).ToArray();
+        var openCount = open.Length;
+        for (var r = 1; r < rows.Count && openCount > 0; r++)
+        {
+            var row = rows[r];
+            for (var k = 0; k < openCount; k++)
+            {
+                var c = open[k];
+                if (!columns[c].SameValue(first, row))
+                {
+                    differs[c] = true;
+                    open[k--] = open[--openCount];
+                }
+            }
+        }
+
+        var constant = new List<BulkColumn>();
+        var varying = new List<BulkColumn>();
+        for (var c = 0; c < columns.Length; c++)
+        {
+            if (differs[c])
+            {
+                varying.Add(columns[c]);
+            }
+            else if (columns[c].ProviderValue(first) is not null)
+            {
+                constant.Add(columns[c]);
+            }
+
+            // Otherwise null in every row.
+        }
+
+        return (constant, varying);
     }
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
