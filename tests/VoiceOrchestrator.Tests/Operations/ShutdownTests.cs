@@ -98,9 +98,10 @@ public sealed class ShutdownTests
     [Fact]
     public async Task SigtermStopsIntakeAtOnceAndWaitsForTheDialInFlight()
     {
-        // One dial the provider takes 4 s to answer keeps the service in its shutdown for that long.
+        // One dial the provider takes 8 s to answer keeps the service in its shutdown for that long
+        // (long enough that a loaded machine still reaches the shutdown while the dial is out).
         await using var rig = await DispatchRig.StartSqliteAsync(
-            new SimulatorOptions { ConcurrencyLimit = 10, RingMs = 100, CallDurationMs = 200, ResponseLatencyMs = 4000 },
+            new SimulatorOptions { ConcurrencyLimit = 10, RingMs = 100, CallDurationMs = 200, ResponseLatencyMs = 8000 },
             DispatchKit.Settings(("LOG_LEVEL", "info")));
         var service = rig.Services[0];
         using var client = rig.Client();
@@ -131,7 +132,7 @@ public sealed class ShutdownTests
         }, TimeSpan.FromSeconds(3), () => $"intake still answered {answered} while stopping");
 
         Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(40)));
-        // It waited for the provider's answer (about 4 s after the dial) and recorded it, instead of leaving the call 'dialing'.
+        // It waited for the provider's answer (about 8 s after the dial) and recorded it, instead of leaving the call 'dialing'.
         Assert.Contains("Waiting for 1 provider requests in flight", service.Output);
         await using var db = new SqliteConnection(DatabaseUrlParser.Parse(rig.Database.DatabaseUrl).ConnectionString);
         await db.OpenAsync();
