@@ -31,7 +31,7 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
             await summaries.EnsureAsync(scope.WorkspaceId, first, last, cancellationToken);
 
             // One snapshot for every part, so that a day cannot be read both from its summary and raw, or from neither.
-            await using var snapshot = await Conversations.ReadSnapshot.BeginAsync(db, cancellationToken);
+            await using var snapshot = await ReadSnapshot.BeginAsync(db, cancellationToken);
             var transaction = snapshot.Transaction;
             var summarised = await summaries.SummarisedDaysAsync(transaction, scope.WorkspaceId, first, last, cancellationToken);
             if (summarised.Count > 0)

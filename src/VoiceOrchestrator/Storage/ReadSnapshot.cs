@@ -2,14 +2,13 @@ using System.Data;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using VoiceOrchestrator.Storage;
 
-namespace VoiceOrchestrator.Conversations;
+namespace VoiceOrchestrator.Storage;
 
 /// <summary>
-/// The reads of one listing from one snapshot of the database, so that a conversation stored
-/// meanwhile (by the background store, a sync or a webhook) cannot be counted in one read and
-/// missed or placed twice by the next. SQLite: a deferred transaction, which in WAL mode reads one
+/// Several reads from one snapshot of the database, so that a row written meanwhile cannot be
+/// counted by one read and missed or counted again by the next (a conversation listing and its
+/// total; a report's day summaries, raw calls and aggregates). SQLite: a deferred transaction, which in WAL mode reads one
 /// snapshot and never blocks a writer; PostgreSQL: REPEATABLE READ. Nothing is written; disposing rolls back.
 /// </summary>
 public sealed class ReadSnapshot : IAsyncDisposable
