@@ -275,7 +275,8 @@ public sealed class DaySummaries(DbConnection connection, CallFigureSql sql, Sql
         ReportReader.Add(command, "day_end", ReportScope.Start(day.AddDays(1)));
     }
 
-    private static DateOnly ReadDay(object value) => value switch
+    /// <summary>A <c>day</c> column's value as each engine returns it (PostgreSQL a date, SQLite text).</summary>
+    internal static DateOnly ReadDay(object value) => value switch
     {
         DateOnly day => day,
         DateTime time => DateOnly.FromDateTime(time),

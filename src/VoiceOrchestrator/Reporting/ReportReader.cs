@@ -97,13 +97,7 @@ public sealed class ReportReader(OrchestratorDbContext db, IOptions<Orchestrator
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT MIN(day) FROM call_daily_aggregates WHERE workspace_id = @ws";
         Add(command, "ws", workspaceId);
-        var rolledUp = await command.ExecuteScalarAsync(cancellationToken) switch
-        {
-            DateTime time => DateOnly.FromDateTime(time),
-            DateOnly day => day,
-            string text => DateOnly.ParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-            _ => window,
-        };
+        var rolledUp = await command.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? DaySummaries.ReadDay(value) : window;
         return rolledUp < window ? rolledUp : window;
     }
 

@@ -75,15 +75,13 @@ public sealed partial class RetentionRunner(
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var retentionDays = options.Value.RetentionDays;
         var workspaces = await db.Workspaces.Select(w => w.Id).ToListAsync(cancellationToken);
-        var window = new ReportScope("", ReportScope.Start(today.AddDays(-retentionDays)), ReportScope.Start(today), null, null);
-        var (first, last) = ReportReader.SummarisableDays(window, today, today.AddDays(-retentionDays));
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
             var summaries = new DaySummaries(db.Database.GetDbConnection(), sql, sqliteWrites);
             foreach (var workspace in workspaces)
             {
-                await summaries.EnsureAsync(workspace, first, last, cancellationToken);
+                await summaries.EnsureAsync(workspace, today.AddDays(-retentionDays), today.AddDays(-1), cancellationToken);
             }
         }
         finally
