@@ -33,8 +33,7 @@ public sealed class ActiveSlots
 
         try
         {
-            var rows = await db.Calls
-                .Where(c => c.State == CallState.Dialing || c.State == CallState.Ringing || c.State == CallState.InProgress)
+            var rows = await QueueView.ActiveCalls(db)
                 .Select(c => new { c.Id, Call = new ActiveCall(c.WorkspaceId, c.CampaignId, c.BatchId, c.Lane, c.ToNumber) })
                 .ToListAsync(cancellationToken);
             lock (_gate)
@@ -64,7 +63,7 @@ public sealed class ActiveSlots
             known = _calls.Count;
         }
 
-        var active = await db.Calls.CountAsync(c => c.State == CallState.Dialing || c.State == CallState.Ringing || c.State == CallState.InProgress, cancellationToken);
+        var active = await QueueView.ActiveCalls(db).CountAsync(cancellationToken);
         return active < known;
     }
 

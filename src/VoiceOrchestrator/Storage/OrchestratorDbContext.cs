@@ -88,7 +88,8 @@ public sealed class OrchestratorDbContext(DbContextOptions<OrchestratorDbContext
                 .IsUnique()
                 .HasFilter($"state IN ({CallStates.ActiveSqlList})")
                 .HasDatabaseName("ux_calls_active_number");
-            e.HasIndex(c => new { c.Lane, c.Priority, c.Id })
+            e.HasIndex(c => new { c.WorkspaceId, c.CampaignId, c.BatchId, c.Lane, c.Priority, c.Id })
+                .IsDescending(false, false, false, false, true, false)
                 .HasFilter("state = 'queued'")
                 .HasDatabaseName("ix_calls_queue");
             e.HasIndex(c => c.LeaseExpiresAt)

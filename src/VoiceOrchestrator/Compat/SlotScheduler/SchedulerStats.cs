@@ -48,8 +48,7 @@ public sealed class SchedulerStatsReader(
     {
         var settings = options.Value;
         var remote = poller.Status;
-        var active = await db.Calls
-            .Where(c => c.State == CallState.Dialing || c.State == CallState.Ringing || c.State == CallState.InProgress)
+        var active = await QueueView.ActiveCalls(db)
             .GroupBy(c => c.WorkspaceId == workspaceId)
             .Select(g => new { Mine = g.Key, Count = g.Count() })
             .ToListAsync(cancellationToken);
