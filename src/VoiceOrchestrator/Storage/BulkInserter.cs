@@ -16,6 +16,7 @@ namespace VoiceOrchestrator.Storage;
 public static class BulkInserter
 {
     private const int SqliteRowsPerStatement = 10_000;
+    private const int MaxInitialJsonBytes = 1 << 20;
 
     public static async Task InsertAsync<T>(OrchestratorDbContext db, IReadOnlyList<T> rows, CancellationToken cancellationToken)
         where T : class
@@ -99,7 +100,9 @@ public static class BulkInserter
         rowsParameter.ParameterName = "$rows";
         command.Parameters.Add(rowsParameter);
 
-        var buffer = new ArrayBufferWriter<byte>(1 << 20);
+        // Sized for the rows at hand: a claim writes a handful of events, and a buffer of the size a
+        // whole bulk needs would be a large-object allocation, collected only with generation 2.
+        var buffer = new ArrayBufferWriter<byte>(Math.Min(MaxInitialJsonBytes, 64 + Math.Min(rows.Count, SqliteRowsPerStatement) * (8 + (24 * varying.Count))));
         await using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         for (var start = 0; start < rows.Count; start += SqliteRowsPerStatement)
         {
