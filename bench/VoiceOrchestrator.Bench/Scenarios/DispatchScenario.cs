@@ -37,55 +37,80 @@ internal sealed class DispatchScenario : IScenario
     public IReadOnlyList<ScenarioOption> Options { get; } =
     [
         new("calls", "Zero-length calls for the throughput phase (10 bulks of calls/10).", "5000"),
+        new("warmup-calls", "Zero-length calls the throughput phase's service completes before it is measured (0: measure it cold).", "5000"),
         new("slot-calls", "2 s calls for the slot-utilization phase (limit 50).", "2000"),
     ];
 
     public async Task<ScenarioReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var calls = context.Int("calls", 5_000, ThroughputBulks, 1_000_000);
+        var warmupCalls = context.Int("warmup-calls", 5_000, 0, 1_000_000);
         var slotCalls = context.Int("slot-calls", 2_000, SlotBulks, 100_000);
         var results = new List<DatabaseResult>();
         foreach (var kind in context.Databases)
         {
-            var throughput = await ThroughputAsync(kind, calls, context, cancellationToken);
+            var throughput = await ThroughputAsync(kind, calls, warmupCalls, context, cancellationToken);
             var slots = await SlotsAsync(kind, slotCalls, context, cancellationToken);
             results.Add(new DatabaseResult(kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL", throughput, slots));
         }
 
-        return Report(results, calls, slotCalls, context);
+        return Report(results, calls, warmupCalls, slotCalls, context);
     }
 
-    private static async Task<ThroughputResult> ThroughputAsync(DatabaseKind kind, int calls, BenchContext context, CancellationToken cancellationToken)
+    private static async Task<ThroughputResult> ThroughputAsync(DatabaseKind kind, int calls, int warmupCalls, BenchContext context, CancellationToken cancellationToken)
     {
         await using var run = await Run.StartAsync(kind, "throughput", ThroughputLimit, ringMs: 0, callMs: 0, context, cancellationToken);
-        var perBulk = calls / ThroughputBulks;
-        var bodies = Enumerable.Range(0, ThroughputBulks)
-            .Select(i => BuildBody(i == ThroughputBulks - 1 ? calls - perBulk * (ThroughputBulks - 1) : perBulk, i * perBulk, BulkConcurrencyMax))
-            .ToList();
-        BenchContext.Log($"{run.Database.Name}: throughput: {calls:N0} zero-length calls in {ThroughputBulks} bulks, limit {ThroughputLimit}");
-        var serviceCpuBefore = ProcStat.ProcessTreeCpu(run.Service.ProcessId);
-        var clock = Stopwatch.StartNew();
         try
         {
-            foreach (var body in bodies)
+            if (warmupCalls > 0)
             {
-                await run.PostBulkAsync(body, cancellationToken);
+                // A fresh process spends its first tens of seconds compiling its hot paths again at full
+                // optimization; a service that runs for days does not, so the measured calls come after.
+                BenchContext.Log($"{run.Database.Name}: throughput: warming up with {warmupCalls:N0} calls");
+                var warmupClock = Stopwatch.StartNew();
+                await PostThroughputBulksAsync(run, warmupCalls, firstNumber: calls, cancellationToken);
+                await run.WaitAllDoneAsync(warmupCalls, TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(warmupCalls * 10.0), warmupClock, cancellationToken);
+                BenchContext.Log($"{run.Database.Name}: throughput: warm-up done after {warmupClock.Elapsed.TotalMilliseconds:N0} ms");
             }
 
+            var before = await run.Emulator.StatsAsync(cancellationToken);
+            BenchContext.Log($"{run.Database.Name}: throughput: {calls:N0} zero-length calls in {ThroughputBulks} bulks, limit {ThroughputLimit}");
+            var serviceCpuBefore = ProcStat.ProcessTreeCpu(run.Service.ProcessId);
+            var clock = Stopwatch.StartNew();
+            await PostThroughputBulksAsync(run, calls, firstNumber: 0, cancellationToken);
             var intake = clock.Elapsed;
             var timeout = TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(calls * 10.0);
-            var (completed, other) = await run.WaitAllDoneAsync(calls, timeout, clock, cancellationToken);
+            var (completed, other) = await run.WaitAllDoneAsync(warmupCalls + calls, timeout, clock, cancellationToken);
             var elapsed = clock.Elapsed;
             // Service CPU per call tells the service's own cost apart from whatever else shares the cores.
             var serviceCpu = ProcStat.ProcessTreeCpu(run.Service.ProcessId) - serviceCpuBefore;
             var stats = await run.Emulator.StatsAsync(cancellationToken);
-            BenchContext.Log($"{run.Database.Name}: throughput: {completed:N0} completed after {elapsed.TotalMilliseconds:N0} ms ({completed / elapsed.TotalSeconds:N0} calls/s), " +
-                $"service CPU {serviceCpu.TotalMilliseconds / calls:N2} ms per call, emulator max concurrency {stats.MaxConcurrency}, dials {stats.AcceptedDials:N0}, webhooks {stats.WebhooksSent:N0}");
-            return new ThroughputResult(calls, intake, elapsed, completed, other, stats, serviceCpu);
+            var dials = stats.AcceptedDials - before.AcceptedDials;
+            var webhooks = stats.WebhooksSent - before.WebhooksSent;
+            // Warm-up calls that did not complete are counted in neither figure.
+            var measuredCompleted = Math.Max(0, completed - warmupCalls);
+            BenchContext.Log($"{run.Database.Name}: throughput: {measuredCompleted:N0} completed after {elapsed.TotalMilliseconds:N0} ms ({measuredCompleted / elapsed.TotalSeconds:N0} calls/s), " +
+                $"service CPU {serviceCpu.TotalMilliseconds / calls:N2} ms per call, emulator max concurrency {stats.MaxConcurrency}, dials {dials:N0}, webhooks {webhooks:N0}");
+            return new ThroughputResult(calls, intake, elapsed, measuredCompleted, other, stats, serviceCpu);
         }
         catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw run.Fail(e);
+        }
+    }
+
+    /// <summary>Posts <paramref name="calls"/> zero-length calls as <see cref="ThroughputBulks"/> bulks, numbered from <paramref name="firstNumber"/>.</summary>
+    private static async Task PostThroughputBulksAsync(Run run, int calls, int firstNumber, CancellationToken cancellationToken)
+    {
+        var perBulk = calls / ThroughputBulks;
+        var bodies = Enumerable.Range(0, ThroughputBulks)
+            .Select(i => (Count: i == ThroughputBulks - 1 ? calls - perBulk * (ThroughputBulks - 1) : perBulk, First: firstNumber + i * perBulk))
+            .Where(bulk => bulk.Count > 0)
+            .Select(bulk => BuildBody(bulk.Count, bulk.First, BulkConcurrencyMax))
+            .ToList();
+        foreach (var body in bodies)
+        {
+            await run.PostBulkAsync(body, cancellationToken);
         }
     }
 
@@ -242,7 +267,7 @@ internal sealed class DispatchScenario : IScenario
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static ScenarioReport Report(List<DatabaseResult> results, int calls, int slotCalls, BenchContext context)
+    private static ScenarioReport Report(List<DatabaseResult> results, int calls, int warmupCalls, int slotCalls, BenchContext context)
     {
         var throughput = new TextTable("database", "calls", "10 POSTs", "all completed", "calls/s end to end", "service CPU per call", "completed", "other terminal", "emulator max concurrency", "target ≥ 1,000 calls/s");
         throughput.RightAligned.UnionWith(Enumerable.Range(1, 8));
@@ -312,7 +337,10 @@ internal sealed class DispatchScenario : IScenario
             .AppendLine("- Method: per phase a fresh database, a fresh emulator process (`SIM_WEBHOOK_PARALLELISM=64`, signed webhooks to the service) and a fresh service " +
                 "(`ELEVENLABS_CONCURRENCY_LIMIT` = `CALLS_WORKER_CONCURRENCY` = the limit). Completion = `GET /calls?limit=1&status=completed` → `pagination.total` every 200 ms.")
             .AppendLine()
-            .AppendLine($"(a) Throughput: {calls:N0} zero-length calls (ring 0 ms, duration 0 ms), limit {ThroughputLimit}, posted as {ThroughputBulks} bulks (`concurrency: {BulkConcurrencyMax}` each); time from the first POST until every call is `completed`.")
+            .AppendLine($"(a) Throughput: {calls:N0} zero-length calls (ring 0 ms, duration 0 ms), limit {ThroughputLimit}, posted as {ThroughputBulks} bulks (`concurrency: {BulkConcurrencyMax}` each); time from the first POST until every call is `completed`. " +
+                (warmupCalls > 0
+                    ? $"Measured after the same service has completed {warmupCalls:N0} warm-up calls posted the same way, so that it has finished compiling its hot paths at full optimization (a fresh process spends its first tens of seconds doing so); `--warmup-calls 0` measures it cold."
+                    : "Measured on a cold service (`--warmup-calls 0`)."))
             .AppendLine()
             .Append(throughput.ToMarkdown())
             .AppendLine()
