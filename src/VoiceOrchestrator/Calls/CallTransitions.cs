@@ -24,9 +24,11 @@ public enum TransitionResult
 /// hottest write of the service (two per call), so it is one prepared statement, not a query built
 /// per call, and takes no extra read: on PostgreSQL the state check, update and event insert are
 /// one statement; on SQLite (one writer at a time) the event insert reads the state it leaves and
-/// the update follows in the same transaction.
+/// the update follows in the same transaction, which <see cref="SqliteTransitionWriter"/> shares
+/// with the other transitions waiting at the time.
 /// </summary>
-public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots, SqliteWriteGate sqliteWrites)
+public sealed class CallTransitions(
+    OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots, SqliteWriteGate sqliteWrites, SqliteTransitionWriter sqliteTransitions)
 {
     private const string SetClause = """
         state = @to,
@@ -47,7 +49,7 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
             attempts = attempts + @attempt_delta
         """;
 
-    private const string UpdateSql = "UPDATE calls SET " + SetClause + " WHERE id = @id AND state = @expected";
+    internal const string UpdateSql = "UPDATE calls SET " + SetClause + " WHERE id = @id AND state = @expected";
 
     /// <summary>
     /// PostgreSQL, one statement: lock the row if it is in an expected state (a concurrent writer is
@@ -119,40 +121,11 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
         return await ReadStateAsync(command, cancellationToken);
     }
 
-    private async Task<CallState?> ApplySqliteAsync(
-        Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken)
-    {
-        await OpenAsync(cancellationToken);
-        using var turn = await sqliteWrites.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        CallState? left;
-        await using (var insert = await CommandAsync(SqliteEventSqlFor(from), callId, transaction, cancellationToken))
-        {
-            Add(insert, "@to", to.ToWire());
-            Add(insert, "@reason", reason);
-            Add<DateTime>(insert, "@now", now);
-            left = await ReadStateAsync(insert, cancellationToken);
-        }
+    private Task<CallState?> ApplySqliteAsync(
+        Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken) =>
+        sqliteTransitions.ApplyAsync(new SqliteTransition(callId, from, to, reason, change, now), cancellationToken);
 
-        if (left is not { } state)
-        {
-            await transaction.RollbackAsync(cancellationToken);
-            return null;
-        }
-
-        // The write lock is held since the insert: the row is still in the state the event recorded.
-        await using (var update = await CommandAsync(UpdateSql, callId, transaction, cancellationToken))
-        {
-            Add(update, "@expected", state.ToWire());
-            AddChange(update, to, change, now);
-            await update.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return state;
-    }
-
-    private static async Task<CallState?> ReadStateAsync(DbCommand command, CancellationToken cancellationToken)
+    internal static async Task<CallState?> ReadStateAsync(DbCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -164,7 +137,7 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
     }
 
     /// <summary>The SQLite event statement for one set of expected states; the states are our own constants, not input.</summary>
-    private static string SqliteEventSqlFor(IReadOnlyCollection<CallState> from)
+    internal static string SqliteEventSqlFor(IReadOnlyCollection<CallState> from)
     {
         var states = string.Join(",", from.Select(s => "'" + s.ToWire() + "'"));
         return SqliteEventSqlByStates.GetOrAdd(states, key => string.Format(System.Globalization.CultureInfo.InvariantCulture, SqliteEventSql, key));
@@ -194,7 +167,7 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
         }
         else
         {
-            Add(command, "@id", callId.ToString().ToUpperInvariant());
+            AddSqliteId(command, callId);
         }
 
         return command;
@@ -211,7 +184,10 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
         return connection;
     }
 
-    private static void AddChange(DbCommand command, CallState to, CallChange change, DateTime now)
+    /// <summary>The call id as SQLite stores it: upper-case text, as EF writes it.</summary>
+    internal static void AddSqliteId(DbCommand command, Guid callId) => Add(command, "@id", callId.ToString().ToUpperInvariant());
+
+    internal static void AddChange(DbCommand command, CallState to, CallChange change, DateTime now)
     {
         Add(command, "@to", to.ToWire());
         Add<DateTime>(command, "@now", now);
@@ -233,10 +209,10 @@ public sealed class CallTransitions(OrchestratorDbContext db, TimeProvider clock
         Add<int>(command, "@attempt_delta", change.AttemptDelta);
     }
 
-    private static void Add(DbCommand command, string name, string? value) =>
+    internal static void Add(DbCommand command, string name, string? value) =>
         AddParameter(command, name, value, System.Data.DbType.String);
 
-    private static void Add<T>(DbCommand command, string name, T? value)
+    internal static void Add<T>(DbCommand command, string name, T? value)
         where T : struct =>
         AddParameter(command, name, value, Type(typeof(T)));
 

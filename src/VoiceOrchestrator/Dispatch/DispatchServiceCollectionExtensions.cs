@@ -17,6 +17,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<ActiveSlots>();
         services.AddSingleton<PhoneNumberCache>();
         services.AddSingleton<SqliteWriteGate>();
+        services.AddSingleton<SqliteTransitionWriter>();
         services.AddSingleton<DispatcherLeaseKeeper>();
         services.AddRemoteActiveCalls(settings);
         services.AddSingleton<CallDispatcher>();

@@ -1,0 +1,92 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VoiceOrchestrator.Calls;
+using VoiceOrchestrator.Dispatch;
+using VoiceOrchestrator.Storage;
+using VoiceOrchestrator.Tenancy;
+using VoiceOrchestrator.Tests.Infrastructure;
+
+namespace VoiceOrchestrator.Tests.Calls;
+
+/// <summary>
+/// Transitions that wait for the SQLite writer together are committed together; one that fails
+/// inside such a batch is rolled back alone and reported to its own caller, and the others are
+/// applied with their events as if each had had a transaction of its own.
+/// </summary>
+public sealed class SqliteTransitionWriterTests(PostgresFixture postgres) : ServiceTestBase(postgres)
+{
+    private static readonly DateTime Now = new(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public async Task ABatchCommitsEveryTransitionButTheOneThatFails()
+    {
+        await using var factory = await StartAsync(DatabaseKind.Sqlite);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+        // Disabled: the running dispatcher claims nothing of it.
+        db.Workspaces.Add(new Workspace { Id = "ws", Name = "ws", ApiKeyHash = "hash", ApiKeyPrefix = "pre", IsActive = false, CreatedAt = Now, UpdatedAt = Now });
+        var dialing = Enumerable.Range(0, 40).Select(i => NewCall(CallState.Dialing, "+1555000" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        // Two queued calls to one number: only one of them may become active.
+        var sameNumber = new[] { NewCall(CallState.Queued, "+15559999999"), NewCall(CallState.Queued, "+15559999999") };
+        db.Calls.AddRange(dialing);
+        db.Calls.AddRange(sameNumber);
+        await db.SaveChangesAsync();
+
+        var writer = factory.Services.GetRequiredService<SqliteTransitionWriter>();
+        var gate = factory.Services.GetRequiredService<SqliteWriteGate>();
+        Task<CallState?>[] settled;
+        Task<CallState?>[] started;
+        // The writer's turn is held until every transition has queued, so that they share one commit.
+        using (await gate.EnterAsync(CancellationToken.None))
+        {
+            settled = dialing.Select(c => writer.ApplyAsync(Transition(c.Id, CallState.Dialing, CallState.Completed), CancellationToken.None)).ToArray();
+            started = sameNumber.Select(c => writer.ApplyAsync(Transition(c.Id, CallState.Queued, CallState.Dialing), CancellationToken.None)).ToArray();
+            await WaitUntilAsync(() => writer.Queued == dialing.Count + sameNumber.Length);
+        }
+
+        Assert.All(await Task.WhenAll(settled), left => Assert.Equal(CallState.Dialing, left));
+        var outcomes = await Task.WhenAll(started.Select(async t =>
+        {
+            try
+            {
+                return (Left: await t, Error: (Exception?)null);
+            }
+            catch (DbException ex)
+            {
+                return (Left: null, Error: ex);
+            }
+        }));
+        Assert.Single(outcomes, o => o.Left == CallState.Queued);
+        Assert.Single(outcomes, o => o.Error is not null);
+
+        db.ChangeTracker.Clear();
+        var ids = dialing.Select(c => c.Id).Concat(sameNumber.Select(c => c.Id)).ToList();
+        var states = await db.Calls.Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.State);
+        Assert.All(dialing, c => Assert.Equal(CallState.Completed, states[c.Id]));
+        Assert.Equal([CallState.Queued, CallState.Dialing], sameNumber.Select(c => states[c.Id]).Order());
+        var events = await db.CallEvents.Where(e => ids.Contains(e.CallId)).ToListAsync();
+        // One event per applied transition, none for the one rolled back.
+        Assert.Equal(dialing.Count + 1, events.Count);
+        Assert.All(events, e => Assert.Equal(states[e.CallId], e.ToState));
+    }
+
+    private static SqliteTransition Transition(Guid callId, CallState from, CallState to) =>
+        new(callId, [from], to, "test", new CallChange { Ended = !to.HoldsSlot() && to != CallState.Queued }, Now);
+
+    private static Call NewCall(CallState state, string number) => new()
+    {
+        Id = Guid.CreateVersion7(), WorkspaceId = "ws", Lane = CallLane.Bulk, State = state, AgentId = "agent", AgentPhoneNumberId = "phnum",
+        ToNumber = number, Concurrency = 10, CreatedAt = Now, UpdatedAt = Now,
+    };
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the transitions did not all queue within 10 s");
+            await Task.Delay(10);
+        }
+    }
+}
