@@ -24,11 +24,11 @@ public enum TransitionResult
 /// hottest write of the service (two per call), so it is one prepared statement, not a query built
 /// per call, and takes no extra read: on PostgreSQL the state check, update and event insert are
 /// one statement; on SQLite (one writer at a time) the event insert reads the state it leaves and
-/// the update follows in the same transaction, which <see cref="SqliteTransitionWriter"/> shares
-/// with the other transitions waiting at the time.
+/// the update follows in the same transaction, which <see cref="SqliteGroupCommit"/> shares with
+/// the other writes waiting at the time.
 /// </summary>
 public sealed class CallTransitions(
-    OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots, SqliteWriteGate sqliteWrites, SqliteTransitionWriter sqliteTransitions)
+    OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots, SqliteWriteGate sqliteWrites, SqliteGroupCommit sqliteCommits)
 {
     private const string SetClause = """
         state = @to,
@@ -49,7 +49,7 @@ public sealed class CallTransitions(
             attempts = attempts + @attempt_delta
         """;
 
-    internal const string UpdateSql = "UPDATE calls SET " + SetClause + " WHERE id = @id AND state = @expected";
+    private const string UpdateSql = "UPDATE calls SET " + SetClause + " WHERE id = @id AND state = @expected";
 
     /// <summary>
     /// PostgreSQL, one statement: lock the row if it is in an expected state (a concurrent writer is
@@ -123,9 +123,32 @@ public sealed class CallTransitions(
 
     private Task<CallState?> ApplySqliteAsync(
         Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken) =>
-        sqliteTransitions.ApplyAsync(new SqliteTransition(callId, from, to, reason, change, now), cancellationToken);
+        sqliteCommits.RunAsync(batch => ApplySqliteAsync(batch, callId, from, to, reason, change, now), cancellationToken);
 
-    internal static async Task<CallState?> ReadStateAsync(DbCommand command, CancellationToken cancellationToken)
+    /// <summary>The event first, read from the row as it is before the update; the update follows in the same transaction.</summary>
+    private static async Task<CallState?> ApplySqliteAsync(
+        SqliteBatch batch, Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now)
+    {
+        var insert = batch.Command(SqliteEventSqlFor(from));
+        AddSqliteId(insert, callId);
+        Add(insert, "@to", to.ToWire());
+        Add(insert, "@reason", reason);
+        Add<DateTime>(insert, "@now", now);
+        if (await ReadStateAsync(insert, CancellationToken.None) is not { } left)
+        {
+            return null;
+        }
+
+        // The write lock is held since the insert: the row is still in the state the event recorded.
+        var update = batch.Command(UpdateSql);
+        AddSqliteId(update, callId);
+        Add(update, "@expected", left.ToWire());
+        AddChange(update, to, change, now);
+        await update.ExecuteNonQueryAsync();
+        return left;
+    }
+
+    private static async Task<CallState?> ReadStateAsync(DbCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -137,7 +160,7 @@ public sealed class CallTransitions(
     }
 
     /// <summary>The SQLite event statement for one set of expected states; the states are our own constants, not input.</summary>
-    internal static string SqliteEventSqlFor(IReadOnlyCollection<CallState> from)
+    private static string SqliteEventSqlFor(IReadOnlyCollection<CallState> from)
     {
         var states = string.Join(",", from.Select(s => "'" + s.ToWire() + "'"));
         return SqliteEventSqlByStates.GetOrAdd(states, key => string.Format(System.Globalization.CultureInfo.InvariantCulture, SqliteEventSql, key));
@@ -185,9 +208,9 @@ public sealed class CallTransitions(
     }
 
     /// <summary>The call id as SQLite stores it: upper-case text, as EF writes it.</summary>
-    internal static void AddSqliteId(DbCommand command, Guid callId) => Add(command, "@id", callId.ToString().ToUpperInvariant());
+    private static void AddSqliteId(DbCommand command, Guid callId) => Add(command, "@id", callId.ToString().ToUpperInvariant());
 
-    internal static void AddChange(DbCommand command, CallState to, CallChange change, DateTime now)
+    private static void AddChange(DbCommand command, CallState to, CallChange change, DateTime now)
     {
         Add(command, "@to", to.ToWire());
         Add<DateTime>(command, "@now", now);
@@ -209,10 +232,10 @@ public sealed class CallTransitions(
         Add<int>(command, "@attempt_delta", change.AttemptDelta);
     }
 
-    internal static void Add(DbCommand command, string name, string? value) =>
+    private static void Add(DbCommand command, string name, string? value) =>
         AddParameter(command, name, value, System.Data.DbType.String);
 
-    internal static void Add<T>(DbCommand command, string name, T? value)
+    private static void Add<T>(DbCommand command, string name, T? value)
         where T : struct =>
         AddParameter(command, name, value, Type(typeof(T)));
 

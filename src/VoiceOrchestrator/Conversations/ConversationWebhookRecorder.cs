@@ -11,7 +11,7 @@ namespace VoiceOrchestrator.Conversations;
 /// handling goes on whatever happens here, and a failure is logged to the sync log.
 /// </summary>
 public sealed class ConversationWebhookRecorder(
-    OrchestratorDbContext db, ConversationWriter writer, SyncLogs logs, Dispatch.SqliteWriteGate sqliteWrites, TimeProvider clock,
+    OrchestratorDbContext db, ConversationWriter writer, SyncLogs logs, TimeProvider clock,
     ILogger<ConversationWebhookRecorder> logger)
 {
     public async Task RecordAsync(JsonElement data, CancellationToken cancellationToken)
@@ -49,10 +49,9 @@ public sealed class ConversationWebhookRecorder(
                 return;
             }
 
+            // The call was found above, in this workspace: the link needs no second look.
             row.CallId = call?.Id;
-            // In line with the dispatcher's writes on SQLite, rather than sleeping in the busy handler between them.
-            using var turn = db.Database.IsSqlite() ? await sqliteWrites.EnterAsync(cancellationToken) : null;
-            await writer.UpsertAsync([row], cancellationToken);
+            await writer.UpsertLinkedAsync(row, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

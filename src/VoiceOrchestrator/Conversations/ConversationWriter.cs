@@ -11,7 +11,7 @@ namespace VoiceOrchestrator.Conversations;
 /// webhook, a manual sync, a live listing and another instance can all write the same
 /// conversation at once without a duplicate or a lost update.
 /// </summary>
-public sealed class ConversationWriter(OrchestratorDbContext db)
+public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupCommit sqliteCommits)
 {
     // Later snapshots fill in what earlier ones lacked, never blank it; a finished conversation is
     // not sent back to in_progress by an older snapshot; another workspace's row is left alone.
@@ -46,6 +46,27 @@ public sealed class ConversationWriter(OrchestratorDbContext db)
         WHERE conversations.workspace_id = excluded.workspace_id
         """;
 
+    /// <summary>
+    /// Upserts one row whose call link the caller has already checked (the webhook has: it found the
+    /// call first). On SQLite it shares a group commit with the call transitions waiting at the time.
+    /// </summary>
+    public async Task<int> UpsertLinkedAsync(Conversation row, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            return await WriteAsync([row], cancellationToken);
+        }
+
+        return await sqliteCommits.RunAsync(
+            batch =>
+            {
+                var command = batch.Command(UpsertSql);
+                Bind(command.Parameters, command.CreateParameter, row, sqlite: true);
+                return command.ExecuteNonQueryAsync();
+            },
+            cancellationToken);
+    }
+
     /// <summary>Upserts the rows in one transaction; returns how many were written.</summary>
     public async Task<int> UpsertAsync(IReadOnlyList<Conversation> rows, CancellationToken cancellationToken)
     {
@@ -55,6 +76,11 @@ public sealed class ConversationWriter(OrchestratorDbContext db)
         }
 
         await LinkCallsAsync(rows, cancellationToken);
+        return await WriteAsync(rows, cancellationToken);
+    }
+
+    private async Task<int> WriteAsync(IReadOnlyList<Conversation> rows, CancellationToken cancellationToken)
+    {
         var sqlite = !db.Database.IsNpgsql();
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>

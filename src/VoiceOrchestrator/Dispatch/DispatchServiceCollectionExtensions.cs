@@ -3,6 +3,7 @@ using VoiceOrchestrator.Configuration;
 using VoiceOrchestrator.Providers;
 using VoiceOrchestrator.Providers.ElevenLabs;
 using VoiceOrchestrator.Providers.GenericProvider;
+using VoiceOrchestrator.Storage;
 
 namespace VoiceOrchestrator.Dispatch;
 
@@ -17,7 +18,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<ActiveSlots>();
         services.AddSingleton<PhoneNumberCache>();
         services.AddSingleton<SqliteWriteGate>();
-        services.AddSingleton<SqliteTransitionWriter>();
+        services.AddSingleton<SqliteGroupCommit>();
         services.AddSingleton<DispatcherLeaseKeeper>();
         services.AddRemoteActiveCalls(settings);
         services.AddSingleton<CallDispatcher>();

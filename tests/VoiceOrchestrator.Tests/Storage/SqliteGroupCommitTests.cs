@@ -7,14 +7,14 @@ using VoiceOrchestrator.Storage;
 using VoiceOrchestrator.Tenancy;
 using VoiceOrchestrator.Tests.Infrastructure;
 
-namespace VoiceOrchestrator.Tests.Calls;
+namespace VoiceOrchestrator.Tests.Storage;
 
 /// <summary>
-/// Transitions that wait for the SQLite writer together are committed together; one that fails
+/// Call transitions that wait for the SQLite writer together are committed together; one that fails
 /// inside such a batch is rolled back alone and reported to its own caller, and the others are
 /// applied with their events as if each had had a transaction of its own.
 /// </summary>
-public sealed class SqliteTransitionWriterTests(PostgresFixture postgres) : ServiceTestBase(postgres)
+public sealed class SqliteGroupCommitTests(PostgresFixture postgres) : ServiceTestBase(postgres)
 {
     private static readonly DateTime Now = new(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
 
@@ -33,31 +33,31 @@ public sealed class SqliteTransitionWriterTests(PostgresFixture postgres) : Serv
         db.Calls.AddRange(sameNumber);
         await db.SaveChangesAsync();
 
-        var writer = factory.Services.GetRequiredService<SqliteTransitionWriter>();
+        var commits = factory.Services.GetRequiredService<SqliteGroupCommit>();
         var gate = factory.Services.GetRequiredService<SqliteWriteGate>();
-        Task<CallState?>[] settled;
-        Task<CallState?>[] started;
+        Task<TransitionResult>[] settled;
+        Task<TransitionResult>[] started;
         // The writer's turn is held until every transition has queued, so that they share one commit.
         using (await gate.EnterAsync(CancellationToken.None))
         {
-            settled = dialing.Select(c => writer.ApplyAsync(Transition(c.Id, CallState.Dialing, CallState.Completed), CancellationToken.None)).ToArray();
-            started = sameNumber.Select(c => writer.ApplyAsync(Transition(c.Id, CallState.Queued, CallState.Dialing), CancellationToken.None)).ToArray();
-            await WaitUntilAsync(() => writer.Queued == dialing.Count + sameNumber.Length);
+            settled = dialing.Select(c => ApplyAsync(factory, c.Id, CallState.Dialing, CallState.Completed)).ToArray();
+            started = sameNumber.Select(c => ApplyAsync(factory, c.Id, CallState.Queued, CallState.Dialing)).ToArray();
+            await WaitUntilAsync(() => commits.Queued == dialing.Count + sameNumber.Length);
         }
 
-        Assert.All(await Task.WhenAll(settled), left => Assert.Equal(CallState.Dialing, left));
+        Assert.All(await Task.WhenAll(settled), result => Assert.Equal(TransitionResult.Applied, result));
         var outcomes = await Task.WhenAll(started.Select(async t =>
         {
             try
             {
-                return (Left: await t, Error: (Exception?)null);
+                return (Left: (TransitionResult?)await t, Error: (Exception?)null);
             }
             catch (DbException ex)
             {
-                return (Left: null, Error: ex);
+                return (Left: (TransitionResult?)null, Error: ex);
             }
         }));
-        Assert.Single(outcomes, o => o.Left == CallState.Queued);
+        Assert.Single(outcomes, o => o.Left == TransitionResult.Applied);
         Assert.Single(outcomes, o => o.Error is not null);
 
         db.ChangeTracker.Clear();
@@ -71,8 +71,12 @@ public sealed class SqliteTransitionWriterTests(PostgresFixture postgres) : Serv
         Assert.All(events, e => Assert.Equal(states[e.CallId], e.ToState));
     }
 
-    private static SqliteTransition Transition(Guid callId, CallState from, CallState to) =>
-        new(callId, [from], to, "test", new CallChange { Ended = !to.HoldsSlot() && to != CallState.Queued }, Now);
+    private static async Task<TransitionResult> ApplyAsync(OrchestratorFactory factory, Guid callId, CallState from, CallState to)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<CallTransitions>()
+            .ApplyAsync(callId, [from], to, "test", new CallChange { Ended = !to.HoldsSlot() }, CancellationToken.None);
+    }
 
     private static Call NewCall(CallState state, string number) => new()
     {

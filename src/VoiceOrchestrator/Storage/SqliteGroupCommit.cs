@@ -1,0 +1,201 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using VoiceOrchestrator.Dispatch;
+
+namespace VoiceOrchestrator.Storage;
+
+/// <summary>
+/// Runs small SQLite writes (call transitions, webhook conversations) in group commits. Under load
+/// they arrive faster than one transaction each can commit: BEGIN and COMMIT, and the WAL pages a
+/// commit writes, were most of the cost of a call transition. Whoever finds no batch being written
+/// becomes the writer and, once the writer's turn has come, commits everything waiting, then
+/// whatever arrived meanwhile; everyone else waits for the commit that holds their write. Each
+/// write runs under a savepoint, so one that fails is rolled back alone and reported to its caller
+/// only. A caller hears of its write only after the commit that made it durable.
+/// </summary>
+public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGate sqliteWrites)
+{
+    /// <summary>At most this many writes share a commit, so that one batch holds the writer briefly.</summary>
+    private const int MaxBatch = 256;
+
+    private readonly Lock _lock = new();
+    private readonly Queue<Pending> _queue = new();
+    private bool _writing;
+
+    /// <summary>
+    /// Runs <paramref name="write"/> inside the next group commit and returns its result once that
+    /// commit is durable. The write must only use the batch's connection (through
+    /// <see cref="SqliteBatch.Command"/>) and must not be cancelled midway: other callers share the transaction.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Func<SqliteBatch, Task<T>> write, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new Pending(async batch => await write(batch), cancellationToken);
+        bool becomeWriter;
+        lock (_lock)
+        {
+            _queue.Enqueue(pending);
+            becomeWriter = !_writing;
+            _writing = true;
+        }
+
+        if (becomeWriter)
+        {
+            await WriteWhileQueuedAsync();
+        }
+
+        return (T)(await pending.Result.Task)!;
+    }
+
+    /// <summary>Writes waiting for a commit.</summary>
+    internal int Queued
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    private async Task WriteWhileQueuedAsync()
+    {
+        bool more;
+        do
+        {
+            // Not the caller's token: a batch holds other callers' transitions too.
+            more = await WriteBatchAsync();
+        }
+        while (more);
+    }
+
+    /// <summary>Writes what is queued once the writer's turn has come; false when nothing was queued (and this caller stopped being the writer).</summary>
+    private async Task<bool> WriteBatchAsync()
+    {
+        var batch = new List<Pending>();
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+            await db.Database.OpenConnectionAsync();
+            using var turn = await sqliteWrites.EnterAsync(CancellationToken.None);
+            // Taken only now, so that whatever arrived while the turn was awaited shares this commit.
+            if (!TakeBatch(batch))
+            {
+                return false;
+            }
+
+            await WriteAsync(db, batch);
+        }
+        catch (Exception ex)
+        {
+            // The commit failed (or never began): nothing of the batch was written.
+            foreach (var pending in batch)
+            {
+                pending.Result.TrySetException(ex);
+            }
+
+            if (batch.Count == 0)
+            {
+                // Failed before a batch was taken: those waiting hear of it, and the next caller tries again.
+                FailQueued(ex);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool TakeBatch(List<Pending> batch)
+    {
+        lock (_lock)
+        {
+            while (batch.Count < MaxBatch && _queue.TryDequeue(out var next))
+            {
+                // A caller that gave up before its batch began is not written.
+                if (next.CancellationToken.IsCancellationRequested)
+                {
+                    next.Result.TrySetCanceled(next.CancellationToken);
+                }
+                else
+                {
+                    batch.Add(next);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                _writing = false;
+                return false;
+            }
+
+            return true;
+        }
+    }
+
+    private void FailQueued(Exception ex)
+    {
+        lock (_lock)
+        {
+            while (_queue.TryDequeue(out var next))
+            {
+                next.Result.TrySetException(ex);
+            }
+
+            _writing = false;
+        }
+    }
+
+    private static async Task WriteAsync(OrchestratorDbContext db, List<Pending> batch)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await using var shared = new SqliteBatch(db.Database.GetDbConnection(), transaction.GetDbTransaction());
+        var results = new (object? Value, Exception? Error)[batch.Count];
+        if (batch.Count == 1)
+        {
+            results[0] = (await batch[0].Write(shared), null);
+        }
+        else
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                await transaction.CreateSavepointAsync("w");
+                try
+                {
+                    results[i] = (await batch[i].Write(shared), null);
+                    await transaction.ReleaseSavepointAsync("w");
+                }
+                catch (DbException ex)
+                {
+                    await transaction.RollbackToSavepointAsync("w");
+                    await transaction.ReleaseSavepointAsync("w");
+                    results[i] = (null, ex);
+                }
+            }
+        }
+
+        await transaction.CommitAsync();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (results[i].Error is { } error)
+            {
+                batch[i].Result.TrySetException(error);
+            }
+            else
+            {
+                batch[i].Result.TrySetResult(results[i].Value);
+            }
+        }
+    }
+
+    private sealed class Pending(Func<SqliteBatch, Task<object?>> write, CancellationToken cancellationToken)
+    {
+        public Func<SqliteBatch, Task<object?>> Write { get; } = write;
+
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public TaskCompletionSource<object?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
