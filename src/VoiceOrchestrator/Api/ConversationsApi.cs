@@ -190,8 +190,13 @@ public static class ConversationsApi
             return scope.Error;
         }
 
-        var counts = await db.ConversationCounts.Where(c => c.WorkspaceId == scope.WorkspaceId && c.Conversations > 0)
-            .OrderBy(c => c.Status).Select(c => new StatusCount(c.Status, c.Conversations)).ToListAsync(cancellationToken);
+        var counts = await db.ConversationCounts.Where(c => c.WorkspaceId == scope.WorkspaceId)
+            .GroupBy(c => c.Status)
+            .Select(g => new { Status = g.Key, Count = g.Sum(c => c.Conversations) })
+            .Where(g => g.Count > 0)
+            .OrderBy(g => g.Status)
+            .Select(g => new StatusCount(g.Status, g.Count))
+            .ToListAsync(cancellationToken);
         var recent = await logs.RecentAsync(scope.WorkspaceId!, RecentSyncs, cancellationToken);
         return TypedResults.Ok(new SyncStatsResponse(true, counts.Sum(c => c.Count), counts, [.. recent.Select(SyncLogView.From)]));
     }

@@ -138,7 +138,7 @@ public sealed class OrchestratorDbContext(DbContextOptions<OrchestratorDbContext
         modelBuilder.Entity<ConversationCount>(e =>
         {
             e.ToTable("conversation_counts");
-            e.HasKey(x => new { x.WorkspaceId, x.Status });
+            e.HasKey(x => new { x.WorkspaceId, x.Status, x.Shard });
         });
 
         modelBuilder.Entity<SyncLog>(e =>
