@@ -25,6 +25,7 @@ internal sealed class DispatchScenario : IScenario
     private const int ThroughputLimit = 1000;
     private const int ThroughputBulks = 10;
     private const int BulkConcurrencyMax = 100;
+    private const int WarmupRound = 5_000;
     private const int SlotLimit = 50;
     private const int SlotCallMs = 2000;
     private const int SlotBulks = 4;
@@ -37,40 +38,45 @@ internal sealed class DispatchScenario : IScenario
     public IReadOnlyList<ScenarioOption> Options { get; } =
     [
         new("calls", "Zero-length calls for the throughput phase (10 bulks of calls/10).", "5000"),
-        new("warmup-calls", "Zero-length calls the throughput phase's service completes before it is measured (0: measure it cold).", "5000"),
+        new("warmup-seconds", "Seconds the throughput phase's service spends completing rounds of 5,000 zero-length calls before it is measured (0: measure it cold).", "30"),
         new("slot-calls", "2 s calls for the slot-utilization phase (limit 50).", "2000"),
     ];
 
     public async Task<ScenarioReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var calls = context.Int("calls", 5_000, ThroughputBulks, 1_000_000);
-        var warmupCalls = context.Int("warmup-calls", 5_000, 0, 1_000_000);
+        var warmupSeconds = context.Int("warmup-seconds", 30, 0, 3_600);
         var slotCalls = context.Int("slot-calls", 2_000, SlotBulks, 100_000);
         var results = new List<DatabaseResult>();
         foreach (var kind in context.Databases)
         {
-            var throughput = await ThroughputAsync(kind, calls, warmupCalls, context, cancellationToken);
+            var throughput = await ThroughputAsync(kind, calls, warmupSeconds, context, cancellationToken);
             var slots = await SlotsAsync(kind, slotCalls, context, cancellationToken);
             results.Add(new DatabaseResult(kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL", throughput, slots));
         }
 
-        return Report(results, calls, warmupCalls, slotCalls, context);
+        return Report(results, calls, warmupSeconds, slotCalls, context);
     }
 
-    private static async Task<ThroughputResult> ThroughputAsync(DatabaseKind kind, int calls, int warmupCalls, BenchContext context, CancellationToken cancellationToken)
+    private static async Task<ThroughputResult> ThroughputAsync(DatabaseKind kind, int calls, int warmupSeconds, BenchContext context, CancellationToken cancellationToken)
     {
         await using var run = await Run.StartAsync(kind, "throughput", ThroughputLimit, ringMs: 0, callMs: 0, context, cancellationToken);
         try
         {
+            // A fresh process spends its first tens of seconds compiling its hot paths again at full
+            // optimization; a service that runs for days does not, so the measured calls come after.
+            var warmupCalls = 0;
+            var warmupClock = Stopwatch.StartNew();
+            while (warmupClock.Elapsed < TimeSpan.FromSeconds(warmupSeconds))
+            {
+                await PostThroughputBulksAsync(run, WarmupRound, firstNumber: calls + warmupCalls, cancellationToken);
+                warmupCalls += WarmupRound;
+                await run.WaitAllDoneAsync(warmupCalls, warmupClock.Elapsed + TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(WarmupRound * 10.0), warmupClock, cancellationToken);
+            }
+
             if (warmupCalls > 0)
             {
-                // A fresh process spends its first tens of seconds compiling its hot paths again at full
-                // optimization; a service that runs for days does not, so the measured calls come after.
-                BenchContext.Log($"{run.Database.Name}: throughput: warming up with {warmupCalls:N0} calls");
-                var warmupClock = Stopwatch.StartNew();
-                await PostThroughputBulksAsync(run, warmupCalls, firstNumber: calls, cancellationToken);
-                await run.WaitAllDoneAsync(warmupCalls, TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(warmupCalls * 10.0), warmupClock, cancellationToken);
-                BenchContext.Log($"{run.Database.Name}: throughput: warm-up done after {warmupClock.Elapsed.TotalMilliseconds:N0} ms");
+                BenchContext.Log($"{run.Database.Name}: throughput: warmed up with {warmupCalls:N0} calls in {warmupClock.Elapsed.TotalMilliseconds:N0} ms");
             }
 
             var before = await run.Emulator.StatsAsync(cancellationToken);
@@ -267,7 +273,7 @@ internal sealed class DispatchScenario : IScenario
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static ScenarioReport Report(List<DatabaseResult> results, int calls, int warmupCalls, int slotCalls, BenchContext context)
+    private static ScenarioReport Report(List<DatabaseResult> results, int calls, int warmupSeconds, int slotCalls, BenchContext context)
     {
         var throughput = new TextTable("database", "calls", "10 POSTs", "all completed", "calls/s end to end", "service CPU per call", "completed", "other terminal", "emulator max concurrency", "target ≥ 1,000 calls/s");
         throughput.RightAligned.UnionWith(Enumerable.Range(1, 8));
@@ -338,9 +344,9 @@ internal sealed class DispatchScenario : IScenario
                 "(`ELEVENLABS_CONCURRENCY_LIMIT` = `CALLS_WORKER_CONCURRENCY` = the limit). Completion = `GET /calls?limit=1&status=completed` → `pagination.total` every 200 ms.")
             .AppendLine()
             .AppendLine($"(a) Throughput: {calls:N0} zero-length calls (ring 0 ms, duration 0 ms), limit {ThroughputLimit}, posted as {ThroughputBulks} bulks (`concurrency: {BulkConcurrencyMax}` each); time from the first POST until every call is `completed`. " +
-                (warmupCalls > 0
-                    ? $"Measured after the same service has completed {warmupCalls:N0} warm-up calls posted the same way, so that it has finished compiling its hot paths at full optimization (a fresh process spends its first tens of seconds doing so); `--warmup-calls 0` measures it cold."
-                    : "Measured on a cold service (`--warmup-calls 0`)."))
+                (warmupSeconds > 0
+                    ? $"Measured after the same service has spent {warmupSeconds} s completing rounds of {WarmupRound:N0} warm-up calls posted the same way, so that it has finished compiling its hot paths at full optimization (a fresh process spends its first tens of seconds doing so); `--warmup-seconds 0` measures it cold."
+                    : "Measured on a cold service (`--warmup-seconds 0`)."))
             .AppendLine()
             .Append(throughput.ToMarkdown())
             .AppendLine()

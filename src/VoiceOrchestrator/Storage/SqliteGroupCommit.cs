@@ -42,7 +42,7 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
 
         if (becomeWriter)
         {
-            await WriteWhileQueuedAsync();
+            await WriteUntilDoneAsync(pending);
         }
 
         return (T)(await pending.Result.Task)!;
@@ -60,15 +60,28 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
         }
     }
 
+    /// <summary>
+    /// Writes batches until the caller's own write is done; whatever is still queued then is written
+    /// on the thread pool, so that under steady load no caller is kept writing for everyone else.
+    /// </summary>
+    private async Task WriteUntilDoneAsync(Pending own)
+    {
+        // Not the caller's token: a batch holds other callers' writes too.
+        while (await WriteBatchAsync())
+        {
+            if (own.Result.Task.IsCompleted)
+            {
+                _ = Task.Run(WriteWhileQueuedAsync);
+                return;
+            }
+        }
+    }
+
     private async Task WriteWhileQueuedAsync()
     {
-        bool more;
-        do
+        while (await WriteBatchAsync())
         {
-            // Not the caller's token: a batch holds other callers' transitions too.
-            more = await WriteBatchAsync();
         }
-        while (more);
     }
 
     /// <summary>Writes what is queued once the writer's turn has come; false when nothing was queued (and this caller stopped being the writer).</summary>
@@ -167,8 +180,9 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
                     results[i] = (await batch[i].Write(shared), null);
                     await transaction.ReleaseSavepointAsync("w");
                 }
-                catch (DbException ex)
+                catch (Exception ex)
                 {
+                    // Anything this write did is undone; the batch's other writes go on.
                     await transaction.RollbackToSavepointAsync("w");
                     await transaction.ReleaseSavepointAsync("w");
                     results[i] = (null, ex);

@@ -98,10 +98,11 @@ public sealed class ShutdownTests
     [Fact]
     public async Task SigtermStopsIntakeAtOnceAndWaitsForTheDialInFlight()
     {
-        // One dial the provider takes 8 s to answer keeps the service in its shutdown for that long
-        // (long enough that a loaded machine still reaches the shutdown while the dial is out).
+        // One dial the provider takes 12 s to answer keeps the service in its shutdown for that long
+        // (long enough that a loaded machine still reaches the shutdown while the dial is out, and
+        // within both the request timeout of 15 s and the dispatcher's 20 s of grace).
         await using var rig = await DispatchRig.StartSqliteAsync(
-            new SimulatorOptions { ConcurrencyLimit = 10, RingMs = 100, CallDurationMs = 200, ResponseLatencyMs = 8000 },
+            new SimulatorOptions { ConcurrencyLimit = 10, RingMs = 100, CallDurationMs = 200, ResponseLatencyMs = 12000 },
             DispatchKit.Settings(("LOG_LEVEL", "info")));
         var service = rig.Services[0];
         using var client = rig.Client();
@@ -132,7 +133,7 @@ public sealed class ShutdownTests
         }, TimeSpan.FromSeconds(3), () => $"intake still answered {answered} while stopping");
 
         Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(40)));
-        // It waited for the provider's answer (about 8 s after the dial) and recorded it, instead of leaving the call 'dialing'.
+        // It waited for the provider's answer (about 12 s after the dial) and recorded it, instead of leaving the call 'dialing'.
         Assert.Contains("Waiting for 1 provider requests in flight", service.Output);
         await using var db = new SqliteConnection(DatabaseUrlParser.Parse(rig.Database.DatabaseUrl).ConnectionString);
         await db.OpenAsync();
