@@ -37,14 +37,14 @@ internal sealed class DispatchScenario : IScenario
 
     public IReadOnlyList<ScenarioOption> Options { get; } =
     [
-        new("calls", "Zero-length calls for the throughput phase (10 bulks of calls/10).", "5000"),
+        new("calls", "Zero-length calls for the throughput phase (10 bulks of calls/10).", "20000"),
         new("warmup-seconds", "Seconds the throughput phase's service spends completing rounds of 5,000 zero-length calls before it is measured (0: measure it cold).", "30"),
         new("slot-calls", "2 s calls for the slot-utilization phase (limit 50).", "2000"),
     ];
 
     public async Task<ScenarioReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        var calls = context.Int("calls", 5_000, ThroughputBulks, 1_000_000);
+        var calls = context.Int("calls", 20_000, ThroughputBulks, 1_000_000);
         var warmupSeconds = context.Int("warmup-seconds", 30, 0, 3_600);
         var slotCalls = context.Int("slot-calls", 2_000, SlotBulks, 100_000);
         var results = new List<DatabaseResult>();
