@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Storage;
 
@@ -91,7 +90,7 @@ public sealed class CallTransitions(
         if (previous is not { } left)
         {
             // Rare (a late or duplicate event): tell a call that is elsewhere from one that does not exist.
-            await using var exists = await CommandAsync(ExistsSql, callId, null, cancellationToken);
+            await using var exists = await CommandAsync(ExistsSql, callId, cancellationToken);
             return Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0
                 ? TransitionResult.NotFound
                 : TransitionResult.WrongState;
@@ -114,7 +113,7 @@ public sealed class CallTransitions(
     private async Task<CallState?> ApplyPostgresAsync(
         Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken)
     {
-        await using var command = await CommandAsync(PostgresTransitionSql, callId, null, cancellationToken);
+        await using var command = await CommandAsync(PostgresTransitionSql, callId, cancellationToken);
         AddParameter(command, "@from", from.Select(s => s.ToWire()).ToArray(), System.Data.DbType.Object);
         AddChange(command, to, change, now);
         Add(command, "@reason", reason);
@@ -170,19 +169,18 @@ public sealed class CallTransitions(
     public async Task<bool> UpdateAsync(Guid callId, CallState expected, CallChange change, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        await using var command = await CommandAsync(UpdateSql, callId, null, cancellationToken);
+        await using var command = await CommandAsync(UpdateSql, callId, cancellationToken);
         Add(command, "@expected", expected.ToWire());
         AddChange(command, expected, change, now);
         using var turn = db.Database.IsNpgsql() ? null : await sqliteWrites.EnterAsync(cancellationToken);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    private async Task<DbCommand> CommandAsync(string sql, Guid callId, IDbContextTransaction? transaction, CancellationToken cancellationToken)
+    private async Task<DbCommand> CommandAsync(string sql, Guid callId, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken);
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Transaction = transaction?.GetDbTransaction();
         // SQLite stores ids as upper-case text (as EF does); PostgreSQL has a uuid type.
         if (db.Database.IsNpgsql())
         {

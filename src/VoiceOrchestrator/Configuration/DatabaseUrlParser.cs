@@ -101,7 +101,7 @@ public static class DatabaseUrlParser
             Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
             Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')) is { Length: > 0 } db ? db : "postgres",
             // The service runs the same few statements all day: prepared on a connection's second use,
-            // PostgreSQL stops parsing and planning them on every call (most of its CPU under load).
+            // they are no longer parsed and planned by PostgreSQL on every call.
             MaxAutoPrepare = AutoPreparedStatements,
             AutoPrepareMinUsages = 2,
             MaxPoolSize = PoolSize,

@@ -29,6 +29,8 @@ public static class QueueView
     private const string NextCampaignSql =
         "SELECT campaign_id AS \"Value\" FROM calls WHERE " + QueuedInOpenIndex + " AND workspace_id = {0} AND campaign_id > {1} ORDER BY campaign_id LIMIT 1";
 
+    private const string ActiveCallsSqlite = "SELECT * FROM calls INDEXED BY ix_calls_active_lease WHERE state IN (" + CallStates.ActiveSqlList + ")";
+
     /// <summary>
     /// Groups with calls due now, without paused or cancelled campaigns, with each group's
     /// concurrency (the campaign's when there is one, else the calls' own).
@@ -133,8 +135,6 @@ public static class QueueView
     public static IQueryable<Call> ActiveCalls(OrchestratorDbContext db) => db.Database.IsNpgsql()
         ? db.Calls.Where(c => c.State == CallState.Dialing || c.State == CallState.Ringing || c.State == CallState.InProgress)
         : db.Calls.FromSqlRaw(ActiveCallsSqlite);
-
-    private const string ActiveCallsSqlite = "SELECT * FROM calls INDEXED BY ix_calls_active_lease WHERE state IN (" + CallStates.ActiveSqlList + ")";
 
     /// <summary>Workspace limits, and the workspaces that are disabled (limit 0: nothing of theirs is dialed).</summary>
     public static async Task<Dictionary<string, int>> WorkspaceLimitsAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
