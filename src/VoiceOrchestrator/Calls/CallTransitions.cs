@@ -96,6 +96,17 @@ public sealed class CallTransitions(
                 : TransitionResult.WrongState;
         }
 
+        if (db.Database.IsNpgsql())
+        {
+            Committed(callId, left, to);
+        }
+
+        return TransitionResult.Applied;
+    }
+
+    /// <summary>Tells the dispatcher of this process what a committed transition changed.</summary>
+    private void Committed(Guid callId, CallState left, CallState to)
+    {
         if (left.HoldsSlot() && !to.HoldsSlot())
         {
             slots.Released(callId);
@@ -106,8 +117,6 @@ public sealed class CallTransitions(
         {
             signal.NewWork();
         }
-
-        return TransitionResult.Applied;
     }
 
     private async Task<CallState?> ApplyPostgresAsync(
@@ -122,7 +131,16 @@ public sealed class CallTransitions(
 
     private Task<CallState?> ApplySqliteAsync(
         Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken) =>
-        sqliteCommits.RunAsync(batch => ApplySqliteAsync(batch, callId, from, to, reason, change, now), cancellationToken);
+        sqliteCommits.RunAheadAsync(
+            batch => ApplySqliteAsync(batch, callId, from, to, reason, change, now),
+            left =>
+            {
+                if (left is { } state)
+                {
+                    Committed(callId, state, to);
+                }
+            },
+            cancellationToken);
 
     /// <summary>The event first, read from the row as it is before the update; the update follows in the same transaction.</summary>
     private static async Task<CallState?> ApplySqliteAsync(

@@ -15,6 +15,13 @@ public sealed class SqliteWriteGate
     private readonly Queue<TaskCompletionSource> _claims = new();
     private readonly Queue<TaskCompletionSource> _others = new();
     private bool _held;
+    private volatile int _claimsWaiting;
+
+    /// <summary>
+    /// A claim is waiting for its turn. A long write checks this between its steps and, when it can stop
+    /// early, lets the claim go first: a freed slot should not wait for a whole batch of other writes.
+    /// </summary>
+    public bool ClaimWaiting => _claimsWaiting > 0;
 
     public Task<IDisposable> EnterAsync(CancellationToken cancellationToken) => EnterAsync(ahead: false, cancellationToken);
 
@@ -34,7 +41,15 @@ public sealed class SqliteWriteGate
             }
 
             turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            (ahead ? _claims : _others).Enqueue(turn);
+            if (ahead)
+            {
+                _claims.Enqueue(turn);
+                _claimsWaiting++;
+            }
+            else
+            {
+                _others.Enqueue(turn);
+            }
         }
 
         // A cancelled waiter stays queued; the hand-over skips it, because its turn can no longer be given.
@@ -52,6 +67,8 @@ public sealed class SqliteWriteGate
         {
             while (_claims.TryDequeue(out var next) || _others.TryDequeue(out next))
             {
+                _claimsWaiting = _claims.Count;
+
                 // Handed over while still held: nobody can slip in between.
                 if (next.TrySetResult())
                 {

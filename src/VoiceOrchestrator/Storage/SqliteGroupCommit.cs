@@ -19,7 +19,8 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
     private const int MaxBatch = 256;
 
     private readonly Lock _lock = new();
-    private readonly Queue<Pending> _queue = new();
+    private readonly LinkedList<Pending> _ahead = new();
+    private readonly LinkedList<Pending> _queue = new();
     private bool _writing;
 
     /// <summary>
@@ -27,14 +28,28 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
     /// commit is durable. The write must only use the batch's connection (through
     /// <see cref="SqliteBatch.Command"/>) and must not be cancelled midway: other callers share the transaction.
     /// </summary>
-    public async Task<T> RunAsync<T>(Func<SqliteBatch, Task<T>> write, CancellationToken cancellationToken)
+    public Task<T> RunAsync<T>(Func<SqliteBatch, Task<T>> write, CancellationToken cancellationToken) =>
+        EnqueueAsync(write, ahead: false, committed: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync{T}"/>, but ahead of the ordinary writes waiting: for call transitions, which free
+    /// the slots that the next claim fills, while a transcript can wait a few milliseconds.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="committed"/> is called by the writer right after the commit, before the caller resumes: a
+    /// caller's continuation may wait behind much other work on a busy thread pool, and a freed slot should not.
+    /// </remarks>
+    public Task<T> RunAheadAsync<T>(Func<SqliteBatch, Task<T>> write, Action<T> committed, CancellationToken cancellationToken) =>
+        EnqueueAsync(write, ahead: true, value => committed((T)value!), cancellationToken);
+
+    private async Task<T> EnqueueAsync<T>(Func<SqliteBatch, Task<T>> write, bool ahead, Action<object?>? committed, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var pending = new Pending(async batch => await write(batch), cancellationToken);
+        var pending = new Pending(async batch => await write(batch), ahead, committed, cancellationToken);
         bool becomeWriter;
         lock (_lock)
         {
-            _queue.Enqueue(pending);
+            (ahead ? _ahead : _queue).AddLast(pending);
             becomeWriter = !_writing;
             _writing = true;
         }
@@ -54,7 +69,7 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
         {
             lock (_lock)
             {
-                return _queue.Count;
+                return _ahead.Count + _queue.Count;
             }
         }
     }
@@ -99,7 +114,11 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
                 return false;
             }
 
-            await WriteAsync(db, batch);
+            var written = await WriteAsync(db, batch, sqliteWrites);
+            if (written < batch.Count)
+            {
+                PutBack(batch.GetRange(written, batch.Count - written));
+            }
         }
         catch (Exception ex)
         {
@@ -124,8 +143,10 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
     {
         lock (_lock)
         {
-            while (batch.Count < MaxBatch && _queue.TryDequeue(out var next))
+            while (batch.Count < MaxBatch && (_ahead.First ?? _queue.First) is { } first)
             {
+                first.List!.RemoveFirst();
+                var next = first.Value;
                 // A caller that gave up before its batch began is not written.
                 if (next.CancellationToken.IsCancellationRequested)
                 {
@@ -151,20 +172,41 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
     {
         lock (_lock)
         {
-            while (_queue.TryDequeue(out var next))
+            foreach (var next in _ahead.Concat(_queue))
             {
                 next.Result.TrySetException(ex);
             }
+
+            _ahead.Clear();
+            _queue.Clear();
 
             _writing = false;
         }
     }
 
-    private static async Task WriteAsync(OrchestratorDbContext db, List<Pending> batch)
+    /// <summary>Writes not reached because a claim was waiting go first into the next batch, in their order.</summary>
+    private void PutBack(List<Pending> notWritten)
+    {
+        lock (_lock)
+        {
+            for (var i = notWritten.Count - 1; i >= 0; i--)
+            {
+                (notWritten[i].Ahead ? _ahead : _queue).AddFirst(notWritten[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the batch, or only its writes ahead when a claim starts waiting for the writer meanwhile: those
+    /// (call transitions) free the slots that the claim fills, and the rest need not hold the claim up; returns
+    /// how many were written.
+    /// </summary>
+    private static async Task<int> WriteAsync(OrchestratorDbContext db, List<Pending> batch, SqliteWriteGate sqliteWrites)
     {
         await using var transaction = await db.Database.BeginTransactionAsync();
         await using var shared = new SqliteBatch(db.Database.GetDbConnection(), transaction.GetDbTransaction());
         var results = new (object? Value, Exception? Error)[batch.Count];
+        var written = batch.Count;
         if (batch.Count == 1)
         {
             results[0] = (await batch[0].Write(shared), null);
@@ -173,24 +215,31 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
         {
             for (var i = 0; i < batch.Count; i++)
             {
-                await transaction.CreateSavepointAsync("w");
+                if (i > 0 && !batch[i].Ahead && sqliteWrites.ClaimWaiting)
+                {
+                    written = i;
+                    break;
+                }
+
+                // The savepoint statements are the batch's own, prepared once for all its writes.
+                await shared.Command("SAVEPOINT w").ExecuteNonQueryAsync();
                 try
                 {
                     results[i] = (await batch[i].Write(shared), null);
-                    await transaction.ReleaseSavepointAsync("w");
+                    await shared.Command("RELEASE w").ExecuteNonQueryAsync();
                 }
                 catch (Exception ex)
                 {
                     // Anything this write did is undone; the batch's other writes go on.
-                    await transaction.RollbackToSavepointAsync("w");
-                    await transaction.ReleaseSavepointAsync("w");
+                    await shared.Command("ROLLBACK TO w").ExecuteNonQueryAsync();
+                    await shared.Command("RELEASE w").ExecuteNonQueryAsync();
                     results[i] = (null, ex);
                 }
             }
         }
 
         await transaction.CommitAsync();
-        for (var i = 0; i < batch.Count; i++)
+        for (var i = 0; i < written; i++)
         {
             if (results[i].Error is { } error)
             {
@@ -198,14 +247,29 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
             }
             else
             {
-                batch[i].Result.TrySetResult(results[i].Value);
+                try
+                {
+                    batch[i].Committed?.Invoke(results[i].Value);
+                    batch[i].Result.TrySetResult(results[i].Value);
+                }
+                catch (Exception ex)
+                {
+                    // Only this caller hears of it; the others' writes are committed and theirs to report.
+                    batch[i].Result.TrySetException(ex);
+                }
             }
         }
+
+        return written;
     }
 
-    private sealed class Pending(Func<SqliteBatch, Task<object?>> write, CancellationToken cancellationToken)
+    private sealed class Pending(Func<SqliteBatch, Task<object?>> write, bool ahead, Action<object?>? committed, CancellationToken cancellationToken)
     {
         public Func<SqliteBatch, Task<object?>> Write { get; } = write;
+
+        public bool Ahead { get; } = ahead;
+
+        public Action<object?>? Committed { get; } = committed;
 
         public CancellationToken CancellationToken { get; } = cancellationToken;
 

@@ -71,6 +71,54 @@ public sealed class SqliteGroupCommitTests(PostgresFixture postgres) : ServiceTe
         Assert.All(events, e => Assert.Equal(states[e.CallId], e.ToState));
     }
 
+    [Fact]
+    public async Task TransitionsGoFirstAndAWaitingClaimGoesBeforeTheOrdinaryWritesOfTheirBatch()
+    {
+        await using var factory = await StartAsync(DatabaseKind.Sqlite);
+        var commits = factory.Services.GetRequiredService<SqliteGroupCommit>();
+        var gate = factory.Services.GetRequiredService<SqliteWriteGate>();
+        var order = new List<string>();
+        void Record(string what)
+        {
+            lock (order)
+            {
+                order.Add(what);
+            }
+        }
+
+        Task? claim = null;
+        var writes = new List<Task>();
+        using (await gate.EnterAsync(CancellationToken.None))
+        {
+            // Queued first, so that without priorities they would be written first.
+            for (var i = 0; i < 3; i++)
+            {
+                var index = i;
+                writes.Add(commits.RunAsync(_ => { Record($"ordinary {index}"); return Task.FromResult(index); }, CancellationToken.None));
+            }
+
+            writes.Add(commits.RunAheadAsync(
+                _ =>
+                {
+                    Record("transition");
+                    // The claim starts waiting while the batch is being written: the batch's ordinary writes must wait for it.
+                    claim = gate.EnterForClaimAsync(CancellationToken.None).ContinueWith(turn =>
+                    {
+                        Record("claim");
+                        turn.Result.Dispose();
+                    }, TaskScheduler.Default);
+                    return Task.FromResult(-1);
+                },
+                _ => Record("transition committed"),
+                CancellationToken.None));
+            await WaitUntilAsync(() => commits.Queued == 4);
+        }
+
+        await Task.WhenAll(writes);
+        await claim!;
+        Assert.Equal(["transition", "transition committed", "claim", "ordinary 0", "ordinary 1", "ordinary 2"], order);
+    }
+
     private static async Task<TransitionResult> ApplyAsync(OrchestratorFactory factory, Guid callId, CallState from, CallState to)
     {
         await using var scope = factory.Services.CreateAsyncScope();
