@@ -16,6 +16,26 @@ public sealed record DatabaseTarget(DatabaseProvider Provider, string Connection
     public static DatabaseTarget Sqlite(string path) =>
         new(DatabaseProvider.Sqlite, $"Data Source={path};Pooling=True;Default Timeout=30", []);
 
+    /// <summary>Connections the dispatcher's own PostgreSQL pool may open: its claims, its queue reads and its lease.</summary>
+    public const int DispatcherPoolSize = 4;
+
+    /// <summary>
+    /// The same database for the dispatcher: on PostgreSQL a pool of its own (Npgsql keeps one pool per connection
+    /// string, and the application name sets this one apart, also in pg_stat_activity); SQLite needs none.
+    /// </summary>
+    public DatabaseTarget ForDispatcher()
+    {
+        if (Provider != DatabaseProvider.Postgres)
+        {
+            return this;
+        }
+
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+        builder.ApplicationName = (builder.ApplicationName is { Length: > 0 } name ? name : "voice-orchestrator") + " dispatcher";
+        builder.MaxPoolSize = DispatcherPoolSize;
+        return this with { ConnectionString = builder.ConnectionString };
+    }
+
     /// <summary>The SQLite file this target names, or null for PostgreSQL.</summary>
     public string? SqliteFilePath =>
         Provider == DatabaseProvider.Sqlite

@@ -12,7 +12,7 @@ namespace VoiceOrchestrator.Dispatch;
 /// the dispatcher lease, before any provider request is sent.
 /// </summary>
 public sealed class CallClaimer(
-    OrchestratorDbContext db, DispatcherLeaseKeeper lease, ActiveSlots slots, SqliteWriteGate sqliteWrites, IOptions<OrchestratorOptions> options, TimeProvider clock,
+    DispatchDbContext db, DispatcherLeaseKeeper lease, ActiveSlots slots, SqliteWriteGate sqliteWrites, IOptions<OrchestratorOptions> options, TimeProvider clock,
     ILogger<CallClaimer> logger)
 {
     /// <summary>Extra candidates fetched per group, to step over numbers that are already in a call.</summary>
@@ -37,12 +37,13 @@ public sealed class CallClaimer(
 
         var busyNumbers = active.Select(a => (a.WorkspaceId, a.ToNumber)).ToHashSet();
         var chosen = new List<Call>();
+        // First every group at once without the list of busy numbers (usually long, rarely hit), filtering here; only
+        // when busy numbers crowd out a group's read is that group read again stepping over all of them.
+        var firstReads = await QueueView.CandidatesAsync(db, [.. quotas.Select(q => (q.Key, q.Value + Slack))], now, cancellationToken);
         foreach (var (group, quota) in quotas)
         {
-            // First without the list of busy numbers (usually long, rarely hit), filtering here; only
-            // when busy numbers crowd out the read is the group read again stepping over all of them.
             var read = quota + Slack;
-            var candidates = await QueueView.CandidatesAsync(db, group, now, read, [], cancellationToken);
+            var candidates = firstReads.GetValueOrDefault(group) ?? [];
             var taken = Take(candidates, quota, busyNumbers, chosen);
             var skipped = candidates.Count - taken;
             var ranDry = candidates.Count < read;
@@ -93,6 +94,11 @@ public sealed class CallClaimer(
     {
         var ids = chosen.Select(c => c.Id).ToList();
         var leaseUntil = now + DialLease;
+        if (db.Database.IsNpgsql())
+        {
+            return await CommitPostgresAsync(ids, now, leaseUntil, cancellationToken);
+        }
+
         await db.Database.OpenConnectionAsync(cancellationToken);
         using var turn = db.Database.IsNpgsql() ? null : await sqliteWrites.EnterForClaimAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -124,6 +130,44 @@ public sealed class CallClaimer(
         await transaction.CommitAsync(cancellationToken);
         return claimed;
     }
+
+    /// <summary>
+    /// PostgreSQL, one statement (so one round trip, and atomic without a transaction around it): renew the lease if
+    /// this instance still holds it, and only then move the calls still queued to <c>dialing</c> and record their events.
+    /// </summary>
+    private async Task<List<Call>> CommitPostgresAsync(List<Guid> ids, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+    {
+        var fence = lease.Fence();
+        var claimed = await db.Calls
+            .FromSqlRaw(PostgresClaimSql, DispatcherLeaseKeeper.LeaseName, fence.Holder, fence.Generation, fence.ExpiresAt, ids.ToArray(), now, leaseUntil)
+            .ToListAsync(cancellationToken);
+        if (claimed.Count == 0 && !await lease.FenceAsync(db, cancellationToken))
+        {
+            // Nothing claimed: tell a lost lease (which must stop this dispatcher) from calls cancelled meanwhile.
+            logger.LogWarning("Claim abandoned: this instance no longer holds the dispatcher lease");
+            return [];
+        }
+
+        slots.Claimed(claimed);
+        return claimed;
+    }
+
+    private const string PostgresClaimSql = """
+        WITH fence AS (
+            UPDATE dispatcher_lease SET expires_at = {3}
+            WHERE name = {0} AND holder = {1} AND generation = {2}
+            RETURNING 1
+        ), claimed AS (
+            UPDATE calls SET state = 'dialing', attempts = attempts + 1, dialed_at = {5}, updated_at = {5},
+                next_attempt_at = NULL, lease_expires_at = {6}
+            WHERE id = ANY({4}) AND state = 'queued' AND EXISTS (SELECT 1 FROM fence)
+            RETURNING calls.*
+        ), events AS (
+            INSERT INTO call_events (call_id, from_state, to_state, reason, attempt, at)
+            SELECT id, 'queued', 'dialing', 'claimed', attempts, {5} FROM claimed
+        )
+        SELECT * FROM claimed
+        """;
 
     private static DateTime Microseconds(DateTime value) => new(value.Ticks - value.Ticks % 10, DateTimeKind.Utc);
 

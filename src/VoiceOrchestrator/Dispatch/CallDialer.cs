@@ -32,7 +32,11 @@ public sealed class CallDialer(
     public const int RingingLeaseSeconds = 90;
     private static readonly CallState[] Dialing = [CallState.Dialing];
 
-    public async Task<DialOutcome> DialAsync(Call call, CancellationToken cancellationToken)
+    /// <summary>
+    /// Dials and records the outcome. <paramref name="requestDone"/> is called once the provider has answered the
+    /// request (before the outcome is recorded), so that the next request can go out meanwhile.
+    /// </summary>
+    public async Task<DialOutcome> DialAsync(Call call, Action requestDone, CancellationToken cancellationToken)
     {
         if (Providers.GenericProvider.GenericProvider.Dials(call))
         {
@@ -42,6 +46,7 @@ public sealed class CallDialer(
         if (call.GateMode == GateMode.TwilioAmdBridge)
         {
             var placed = await twilioDialer.PlaceAsync(call, cancellationToken);
+            requestDone();
             await RecordAsync(call, placed, TwilioAmdDialer.Route, CancellationToken.None);
             return placed;
         }
@@ -52,6 +57,7 @@ public sealed class CallDialer(
         var request = new OutboundCallRequest(call.AgentId, call.AgentPhoneNumberId, call.ToNumber, ClientData(call));
 
         var outcome = await client.PlaceOutboundCallAsync(path, request, cancellationToken);
+        requestDone();
         await RecordAsync(call, outcome, path, CancellationToken.None);
         return outcome;
     }

@@ -31,8 +31,14 @@ public sealed class CallDispatcher(
     /// <summary>How often a dispatcher with calls waiting on a full limit counts the active calls in the database.</summary>
     private static readonly TimeSpan RoomCheckInterval = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>Dials whose outcome is not yet recorded: waited for on shutdown.</summary>
     private readonly ConcurrentDictionary<Guid, Task> _inFlight = new();
+
+    /// <summary>Provider requests not yet answered: at most CALLS_WORKER_CONCURRENCY.</summary>
+    private int _requestsInFlight;
+
     private readonly QueueSnapshot _snapshot = new();
+    private Task<SnapshotRead?>? _ageRefresh;
     private readonly CancellationTokenSource _dialsAborted = new();
     private DialPacer? _pacer;
     private int _rotation;
@@ -41,8 +47,6 @@ public sealed class CallDispatcher(
     private long? _lastRoomCheck;
     private bool _woken;
     private long? _lastLeaseCheck;
-
-    public int InFlight => _inFlight.Count;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -126,6 +130,7 @@ public sealed class CallDispatcher(
         if (held && !wasHeld)
         {
             // A new leader trusts nothing cached and settles what the last one left behind.
+            _ageRefresh = null;
             _snapshot.Replace([], new Dictionary<string, int>(), null);
             slots.Invalidate();
             _sweepAtOnce = true;
@@ -176,20 +181,37 @@ public sealed class CallDispatcher(
     /// <summary>One claim; true when it claimed calls and could claim more at once.</summary>
     private async Task<bool> DispatchOnceAsync(CancellationToken cancellationToken)
     {
-        var freeWorkers = options.Value.CallsWorkerConcurrency - _inFlight.Count;
+        var freeWorkers = options.Value.CallsWorkerConcurrency - Volatile.Read(ref _requestsInFlight);
         if (freeWorkers <= 0)
         {
             return false;
         }
 
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+        var db = scope.ServiceProvider.GetRequiredService<DispatchDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        // The new-work flag is taken only when acted on, so that one raised within 100 ms of a refresh is not lost.
-        if (Due(_snapshot.RefreshedAt, TimeSpan.FromMilliseconds(100)) && signal.TakeNewWork()
-            || Due(_snapshot.RefreshedAt, QueueSnapshot.RefreshInterval))
+        if (_ageRefresh is { IsCompleted: true } refreshed)
         {
+            _ageRefresh = null;
+            if (refreshed.Result is { } read)
+            {
+                _snapshot.Replace(read.Groups, read.WorkspaceLimits, read.At);
+            }
+        }
+
+        // The new-work flag is taken only when acted on, so that one raised within 100 ms of a refresh is not lost.
+        var newWork = Due(_snapshot.RefreshedAt, TimeSpan.FromMilliseconds(100)) && signal.TakeNewWork();
+        var ageDue = Due(_snapshot.RefreshedAt, QueueSnapshot.RefreshInterval);
+        if (newWork || ageDue && _snapshot.IsEmpty)
+        {
+            _ageRefresh = null;
             _snapshot.Replace(await QueueView.DueGroupsAsync(db, now, cancellationToken), await QueueView.WorkspaceLimitsAsync(db, cancellationToken), clock.GetTimestamp());
+        }
+        else if (ageDue)
+        {
+            // A refresh due only by age looks for calls that became due meanwhile; claims go on from the snapshot
+            // while it is read, so that it never holds up the filling of a freed slot.
+            _ageRefresh ??= ReadSnapshotAsync(cancellationToken);
         }
 
         if (_snapshot.IsEmpty)
@@ -221,10 +243,40 @@ public sealed class CallDispatcher(
         return claimed.Count > 0 && claimed.Count == capacity;
     }
 
+    /// <summary>The snapshot's content read on a connection of its own; null when the read failed (the next one tries again).</summary>
+    private Task<SnapshotRead?> ReadSnapshotAsync(CancellationToken cancellationToken) => Task.Run(async () =>
+    {
+        try
+        {
+            var at = clock.GetTimestamp();
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<DispatchDbContext>();
+            var groups = await QueueView.DueGroupsAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            return new SnapshotRead(groups, await QueueView.WorkspaceLimitsAsync(db, cancellationToken), at);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(ex, "Reading the queue's due groups failed; retrying");
+            return null;
+        }
+    }, CancellationToken.None);
+
     private void StartDial(Call call)
     {
         // Registered before it runs, so that a dial finishing at once cannot leave a stale entry behind.
         var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Increment(ref _requestsInFlight);
+        var requestOpen = 1;
+        void RequestDone()
+        {
+            // A worker is free again once the provider has answered; recording the outcome does not hold one.
+            if (Interlocked.Exchange(ref requestOpen, 0) == 1)
+            {
+                Interlocked.Decrement(ref _requestsInFlight);
+                signal.SlotFreed();
+            }
+        }
+
         _inFlight[call.Id] = Task.Run(async () =>
         {
             await registered.Task;
@@ -232,7 +284,7 @@ public sealed class CallDispatcher(
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<CallDialer>().DialAsync(call, _dialsAborted.Token);
+                await scope.ServiceProvider.GetRequiredService<CallDialer>().DialAsync(call, RequestDone, _dialsAborted.Token);
             }
             catch (Exception ex)
             {
@@ -242,7 +294,7 @@ public sealed class CallDispatcher(
             finally
             {
                 _inFlight.TryRemove(call.Id, out _);
-                signal.SlotFreed();
+                RequestDone();
             }
         });
         registered.SetResult();
@@ -267,4 +319,7 @@ public sealed class CallDispatcher(
     private bool Due(long? last, TimeSpan interval) => last is not { } timestamp || clock.GetElapsedTime(timestamp) >= interval;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>What a refresh of the queue snapshot read, and when it began.</summary>
+    private sealed record SnapshotRead(List<QueuedGroup> Groups, Dictionary<string, int> WorkspaceLimits, long At);
 }

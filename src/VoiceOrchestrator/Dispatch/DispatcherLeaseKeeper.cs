@@ -26,7 +26,7 @@ public sealed class DispatcherLeaseKeeper(IServiceScopeFactory scopes, IOptions<
     public async Task<bool> AcquireOrRenewAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+        var db = scope.ServiceProvider.GetRequiredService<DispatchDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
         var expires = now + Duration;
 
@@ -73,6 +73,12 @@ public sealed class DispatcherLeaseKeeper(IServiceScopeFactory scopes, IOptions<
     }
 
     /// <summary>
+    /// What a fence written into another statement (the PostgreSQL claim) checks, holder and generation, and
+    /// sets, the new expiry; that statement extends the lease exactly as <see cref="FenceAsync"/> does.
+    /// </summary>
+    public (string Holder, long Generation, DateTime ExpiresAt) Fence() => (InstanceId, Generation, clock.GetUtcNow().UtcDateTime + Duration);
+
+    /// <summary>
     /// First statement of every claim transaction: extends the lease if and only if this instance
     /// still holds it at this generation. Under PostgreSQL the row lock it takes also serialises
     /// claims of two instances that both believe they lead.
@@ -102,7 +108,7 @@ public sealed class DispatcherLeaseKeeper(IServiceScopeFactory scopes, IOptions<
 
         IsHeld = false;
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+        var db = scope.ServiceProvider.GetRequiredService<DispatchDbContext>();
         var generation = Generation;
         await db.DispatcherLeases
             .Where(l => l.Name == LeaseName && l.Holder == InstanceId && l.Generation == generation)

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Campaigns;
@@ -144,6 +145,62 @@ public static class QueueView
             .ToListAsync(cancellationToken);
         return rows.ToDictionary(w => w.Id, w => w.IsActive ? w.ConcurrencyLimit!.Value : 0, StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// The next due calls of several groups in one read (one round trip, not one per group): for each group up to
+    /// its count, higher priority first, then oldest first. Groups with no due call are missing from the answer.
+    /// </summary>
+    public static async Task<Dictionary<QueueGroup, List<Call>>> CandidatesAsync(
+        OrchestratorDbContext db, IReadOnlyList<(QueueGroup Group, int Count)> reads, DateTime now, CancellationToken cancellationToken)
+    {
+        var byGroup = new Dictionary<QueueGroup, List<Call>>();
+        if (reads.Count == 0)
+        {
+            return byGroup;
+        }
+
+        var sql = new StringBuilder();
+        var parameters = new List<object> { now };
+        for (var i = 0; i < reads.Count; i++)
+        {
+            var (group, count) = reads[i];
+            // Each group's read is its own subquery, so that each walks the queue index of its group and stops at its count.
+            sql.Append(sql.Length == 0 ? "SELECT * FROM (" : " UNION ALL SELECT * FROM (")
+                .Append("SELECT * FROM calls WHERE state = 'queued' AND workspace_id = ").Append(Placeholder(parameters, group.WorkspaceId))
+                .Append(group.CampaignId is { } campaignId ? " AND campaign_id = " + Placeholder(parameters, campaignId) : " AND campaign_id IS NULL")
+                .Append(group.BatchId is { } batchId ? " AND batch_id = " + Placeholder(parameters, IdParameter(db, batchId)) : " AND batch_id IS NULL")
+                .Append(" AND lane = ").Append(Placeholder(parameters, (int)group.Lane))
+                .Append(" AND (next_attempt_at IS NULL OR next_attempt_at <= {0}) ORDER BY priority DESC, id LIMIT ").Append(Placeholder(parameters, count))
+                .Append(") AS g").Append(i);
+        }
+
+        // Each group's calls in the database's order: it sorts ids as stored, which Guid comparison here would not.
+        sql.Append(" ORDER BY workspace_id, campaign_id, batch_id, lane, priority DESC, id");
+
+        var rows = await db.Calls.FromSqlRaw(sql.ToString(), [.. parameters]).ToListAsync(cancellationToken);
+        foreach (var call in rows)
+        {
+            var key = new QueueGroup(call.WorkspaceId, call.CampaignId, call.BatchId, call.Lane);
+            if (!byGroup.TryGetValue(key, out var calls))
+            {
+                byGroup[key] = calls = [];
+            }
+
+            calls.Add(call);
+        }
+
+        return byGroup;
+    }
+
+    private static string Placeholder(List<object> parameters, object value)
+    {
+        parameters.Add(value);
+        return "{" + (parameters.Count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "}";
+    }
+
+    /// <summary>An id as each database stores it: a uuid on PostgreSQL, upper-case text on SQLite (as EF writes it).</summary>
+    private static object IdParameter(OrchestratorDbContext db, Guid id) =>
+        db.Database.IsNpgsql() ? id : id.ToString().ToUpperInvariant();
 
     /// <summary>The next due calls of one group to numbers not in a call: higher priority first, then oldest first.</summary>
     public static Task<List<Call>> CandidatesAsync(

@@ -15,8 +15,19 @@ namespace VoiceOrchestrator.Storage;
 /// One model for SQLite and PostgreSQL. The schema itself is created by the hand-written SQL
 /// migrations under Storage/Migrations; a test checks that it serves this model on both engines.
 /// </summary>
-public sealed class OrchestratorDbContext(DbContextOptions<OrchestratorDbContext> options) : DbContext(options)
+public class OrchestratorDbContext : DbContext
 {
+    public OrchestratorDbContext(DbContextOptions<OrchestratorDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For a context of the same model on other connections (<see cref="DispatchDbContext"/>).</summary>
+    protected OrchestratorDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<Agent> Agents => Set<Agent>();
     public DbSet<PhoneNumber> PhoneNumbers => Set<PhoneNumber>();

@@ -19,6 +19,7 @@ public static class StorageServiceCollectionExtensions
         }
 
         services.AddDbContextPool<OrchestratorDbContext>((sp, options) => Configure(options, database, sp.GetService<SqliteCheckpointer>()));
+        services.AddDbContextPool<DispatchDbContext>((sp, options) => Configure(options, database.ForDispatcher(), sp.GetService<SqliteCheckpointer>()));
         services.AddScoped<SchemaMigrator>();
         return services;
     }

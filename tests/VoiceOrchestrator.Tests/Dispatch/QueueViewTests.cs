@@ -95,5 +95,66 @@ public sealed class QueueViewTests(PostgresFixture postgres) : ServiceTestBase(p
         Assert.Equal(expected, groups.OrderBy(Order).ToList());
     }
 
+    [Theory]
+    [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task SeveralGroupsReadAtOnceGetWhatEachGroupsOwnReadGets(DatabaseKind kind)
+    {
+        await using var factory = await StartAsync(kind);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+        // Disabled: the running dispatcher claims none of these calls.
+        db.Workspaces.Add(new Workspace { Id = "ws", Name = "ws", ApiKeyHash = "hash", ApiKeyPrefix = "pre", IsActive = false, CreatedAt = Now, UpdatedAt = Now });
+        await db.SaveChangesAsync();
+
+        var batch = Guid.CreateVersion7();
+        var number = 0;
+        var calls = new List<Call>();
+        void Add(string? campaign, Guid? batchId, CallLane lane, int count, CallState state = CallState.Queued, DateTime? nextAttemptAt = null)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                calls.Add(new Call
+                {
+                    Id = Guid.NewGuid(), WorkspaceId = "ws", CampaignId = campaign, BatchId = batchId, Lane = lane, Priority = (i * 7) % 4,
+                    Concurrency = 10, State = state, NextAttemptAt = nextAttemptAt, AgentId = "agent", AgentPhoneNumberId = "phnum",
+                    ToNumber = "+1555" + (++number).ToString("D7", System.Globalization.CultureInfo.InvariantCulture), CreatedAt = Now, UpdatedAt = Now,
+                });
+            }
+        }
+
+        // Random ids (not time-ordered), so that the order by id is the database's own, not the order of insertion.
+        Add(null, null, CallLane.Priority, 6);
+        Add(null, batch, CallLane.Bulk, 9);
+        Add("camp", batch, CallLane.Bulk, 12);
+        Add("camp", batch, CallLane.Bulk, 3, nextAttemptAt: Now.AddMinutes(5));
+        Add("camp", batch, CallLane.Bulk, 2, nextAttemptAt: Now.AddMinutes(-5));
+        Add("camp", batch, CallLane.Bulk, 4, state: CallState.Dialing);
+        Add("camp", null, CallLane.Priority, 2);
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            await BulkInserter.InsertAsync(db, calls, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        (QueueGroup Group, int Count)[] reads =
+        [
+            (new QueueGroup("ws", null, null, CallLane.Priority), 4),
+            (new QueueGroup("ws", null, batch, CallLane.Bulk), 20),
+            (new QueueGroup("ws", "camp", batch, CallLane.Bulk), 10),
+            (new QueueGroup("ws", "camp", null, CallLane.Priority), 1),
+            (new QueueGroup("ws", "none", batch, CallLane.Bulk), 5),
+        ];
+        var together = await QueueView.CandidatesAsync(db, reads, Now, CancellationToken.None);
+
+        Assert.Equal(4, together.Count);
+        foreach (var (group, count) in reads)
+        {
+            var alone = await QueueView.CandidatesAsync(db, group, Now, count, [], CancellationToken.None);
+            Assert.Equal(alone.Select(c => c.Id), together.GetValueOrDefault(group)?.Select(c => c.Id) ?? []);
+        }
+
+        Assert.Equal(4 + 9 + 10 + 1, together.Values.Sum(v => v.Count));
+    }
+
     private static string Order(QueuedGroup group) => $"{group.Key.WorkspaceId}/{group.Key.CampaignId}/{group.Key.BatchId}/{group.Key.Lane}";
 }
