@@ -50,12 +50,7 @@ public sealed class QueueViewTests(PostgresFixture postgres) : ServiceTestBase(p
         {
             for (var i = 0; i < count; i++)
             {
-                calls.Add(new Call
-                {
-                    Id = Guid.CreateVersion7(), WorkspaceId = workspace, CampaignId = campaign, BatchId = batch, Lane = lane, Priority = priority + i % 3,
-                    Concurrency = concurrency, State = state, NextAttemptAt = nextAttemptAt, AgentId = "agent", AgentPhoneNumberId = "phnum",
-                    ToNumber = "+1555" + (++number).ToString("D7", System.Globalization.CultureInfo.InvariantCulture), CreatedAt = Now, UpdatedAt = Now,
-                });
+                calls.Add(NewCall(Guid.CreateVersion7(), workspace, campaign, batch, lane, priority + i % 3, concurrency, state, nextAttemptAt, ++number));
             }
         }
 
@@ -74,11 +69,7 @@ public sealed class QueueViewTests(PostgresFixture postgres) : ServiceTestBase(p
         Add("ws_b", "paused", batch1, CallLane.Priority, 1, priority: -4);
         Add("ws_b", "later", batch2, CallLane.Bulk, 2, nextAttemptAt: Now.AddHours(1));
         Add("ws_c", null, null, CallLane.Bulk, 1);
-        await using (var transaction = await db.Database.BeginTransactionAsync())
-        {
-            await BulkInserter.InsertAsync(db, calls, CancellationToken.None);
-            await transaction.CommitAsync();
-        }
+        await InsertAsync(db, calls);
 
         var groups = await QueueView.DueGroupsAsync(db, Now, CancellationToken.None);
 
@@ -113,12 +104,7 @@ public sealed class QueueViewTests(PostgresFixture postgres) : ServiceTestBase(p
         {
             for (var i = 0; i < count; i++)
             {
-                calls.Add(new Call
-                {
-                    Id = Guid.NewGuid(), WorkspaceId = "ws", CampaignId = campaign, BatchId = batchId, Lane = lane, Priority = (i * 7) % 4,
-                    Concurrency = 10, State = state, NextAttemptAt = nextAttemptAt, AgentId = "agent", AgentPhoneNumberId = "phnum",
-                    ToNumber = "+1555" + (++number).ToString("D7", System.Globalization.CultureInfo.InvariantCulture), CreatedAt = Now, UpdatedAt = Now,
-                });
+                calls.Add(NewCall(Guid.NewGuid(), "ws", campaign, batchId, lane, i * 7 % 4, 10, state, nextAttemptAt, ++number));
             }
         }
 
@@ -130,11 +116,7 @@ public sealed class QueueViewTests(PostgresFixture postgres) : ServiceTestBase(p
         Add("camp", batch, CallLane.Bulk, 2, nextAttemptAt: Now.AddMinutes(-5));
         Add("camp", batch, CallLane.Bulk, 4, state: CallState.Dialing);
         Add("camp", null, CallLane.Priority, 2);
-        await using (var transaction = await db.Database.BeginTransactionAsync())
-        {
-            await BulkInserter.InsertAsync(db, calls, CancellationToken.None);
-            await transaction.CommitAsync();
-        }
+        await InsertAsync(db, calls);
 
         (QueueGroup Group, int Count)[] reads =
         [
@@ -154,6 +136,21 @@ public sealed class QueueViewTests(PostgresFixture postgres) : ServiceTestBase(p
         }
 
         Assert.Equal(4 + 9 + 10 + 1, together.Values.Sum(v => v.Count));
+    }
+
+    private static Call NewCall(
+        Guid id, string workspace, string? campaign, Guid? batch, CallLane lane, int priority, int concurrency, CallState state, DateTime? nextAttemptAt, int number) => new()
+    {
+        Id = id, WorkspaceId = workspace, CampaignId = campaign, BatchId = batch, Lane = lane, Priority = priority,
+        Concurrency = concurrency, State = state, NextAttemptAt = nextAttemptAt, AgentId = "agent", AgentPhoneNumberId = "phnum",
+        ToNumber = "+1555" + number.ToString("D7", System.Globalization.CultureInfo.InvariantCulture), CreatedAt = Now, UpdatedAt = Now,
+    };
+
+    private static async Task InsertAsync(OrchestratorDbContext db, List<Call> calls)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await BulkInserter.InsertAsync(db, calls, CancellationToken.None);
+        await transaction.CommitAsync();
     }
 
     private static string Order(QueuedGroup group) => $"{group.Key.WorkspaceId}/{group.Key.CampaignId}/{group.Key.BatchId}/{group.Key.Lane}";
