@@ -30,6 +30,14 @@ public static class QueueView
     private const string NextCampaignSql =
         "SELECT campaign_id AS \"Value\" FROM calls WHERE " + QueuedInOpenIndex + " AND workspace_id = {0} AND campaign_id > {1} ORDER BY campaign_id LIMIT 1";
 
+    /// <summary>
+    /// The order of the queue index, whole. Within one group it is priority then id, but PostgreSQL reads the index in
+    /// that order only when told every column of it: it does not count <c>campaign_id IS NULL</c> as fixing a
+    /// column, and would otherwise read every queued call of a group without a campaign and sort them (11 ms
+    /// instead of 0.15 ms with 20,000 queued).
+    /// </summary>
+    private const string QueueOrder = "workspace_id, campaign_id, batch_id, lane, priority DESC, id";
+
     private const string ActiveCallsSqlite = "SELECT * FROM calls INDEXED BY ix_calls_active_lease WHERE state IN (" + CallStates.ActiveSqlList + ")";
 
     /// <summary>
@@ -170,12 +178,12 @@ public static class QueueView
                 .Append(group.CampaignId is { } campaignId ? " AND campaign_id = " + Placeholder(parameters, campaignId) : " AND campaign_id IS NULL")
                 .Append(group.BatchId is { } batchId ? " AND batch_id = " + Placeholder(parameters, IdParameter(db, batchId)) : " AND batch_id IS NULL")
                 .Append(" AND lane = ").Append(Placeholder(parameters, (int)group.Lane))
-                .Append(" AND (next_attempt_at IS NULL OR next_attempt_at <= {0}) ORDER BY priority DESC, id LIMIT ").Append(Placeholder(parameters, count))
+                .Append(" AND (next_attempt_at IS NULL OR next_attempt_at <= {0}) ORDER BY ").Append(QueueOrder).Append(" LIMIT ").Append(Placeholder(parameters, count))
                 .Append(") AS g").Append(i);
         }
 
         // Each group's calls in the database's order: it sorts ids as stored, which Guid comparison here would not.
-        sql.Append(" ORDER BY workspace_id, campaign_id, batch_id, lane, priority DESC, id");
+        sql.Append(" ORDER BY ").Append(QueueOrder);
 
         var rows = await db.Calls.FromSqlRaw(sql.ToString(), [.. parameters]).ToListAsync(cancellationToken);
         foreach (var call in rows)
@@ -216,6 +224,8 @@ public static class QueueView
 
         query = group.CampaignId is null ? query.Where(c => c.CampaignId == null) : query.Where(c => c.CampaignId == group.CampaignId);
         query = group.BatchId is null ? query.Where(c => c.BatchId == null) : query.Where(c => c.BatchId == group.BatchId);
-        return query.OrderByDescending(c => c.Priority).ThenBy(c => c.Id).Take(count).ToListAsync(cancellationToken);
+        // The whole index order (see QueueOrder): within the group it is priority, then id.
+        return query.OrderBy(c => c.WorkspaceId).ThenBy(c => c.CampaignId).ThenBy(c => c.BatchId).ThenBy(c => c.Lane)
+            .ThenByDescending(c => c.Priority).ThenBy(c => c.Id).Take(count).ToListAsync(cancellationToken);
     }
 }

@@ -55,13 +55,16 @@ public sealed class DatabaseUrlParserTests
     }
 
     [Fact]
-    public void PreparesRepeatedStatementsUnlessBehindPgBouncer()
+    public void PreparesRepeatedStatementsUnlessBehindPgBouncerAndNeverResetsTheSession()
     {
         var direct = new NpgsqlConnectionStringBuilder(DatabaseUrlParser.Parse("postgresql://u:p@host:5432/db").ConnectionString);
         var pooled = new NpgsqlConnectionStringBuilder(DatabaseUrlParser.Parse("postgresql://u:p@host:6543/db?pgbouncer=true").ConnectionString);
 
         Assert.True(direct.MaxAutoPrepare > 0, "a direct connection should prepare the statements it repeats");
         Assert.Equal(0, pooled.MaxAutoPrepare);
+        // No session state to reset, behind PgBouncer or not.
+        Assert.True(direct.NoResetOnClose);
+        Assert.True(pooled.NoResetOnClose);
     }
 
     [Fact]
