@@ -100,7 +100,7 @@ public sealed class CallClaimer(
         }
 
         await db.Database.OpenConnectionAsync(cancellationToken);
-        using var turn = db.Database.IsNpgsql() ? null : await sqliteWrites.EnterForClaimAsync(cancellationToken);
+        using var turn = await sqliteWrites.EnterForClaimAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await lease.FenceAsync(db, cancellationToken))
         {
