@@ -20,6 +20,7 @@ internal sealed class AnswerDelayProxy : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly HttpClient _upstream = new() { Timeout = TimeSpan.FromSeconds(120) };
     private int _holding;
+    private int _mostHeld;
 
     private AnswerDelayProxy(WebApplication app) => _app = app;
 
@@ -32,6 +33,9 @@ internal sealed class AnswerDelayProxy : IAsyncDisposable
 
     /// <summary>Dials whose answer is being held right now.</summary>
     public int Holding => Volatile.Read(ref _holding);
+
+    /// <summary>The most answers held at once so far.</summary>
+    public int MostHeld => Volatile.Read(ref _mostHeld);
 
     public static async Task<AnswerDelayProxy> StartAsync(TimeSpan answerDelay)
     {
@@ -80,7 +84,12 @@ internal sealed class AnswerDelayProxy : IAsyncDisposable
         var answer = await response.Content.ReadAsByteArrayAsync(aborted);
         if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Value!.EndsWith("/outbound-call", StringComparison.Ordinal))
         {
-            Interlocked.Increment(ref _holding);
+            var holding = Interlocked.Increment(ref _holding);
+            for (var most = MostHeld; holding > most; most = MostHeld)
+            {
+                Interlocked.CompareExchange(ref _mostHeld, holding, most);
+            }
+
             try
             {
                 await Task.Delay(AnswerDelay, aborted);
