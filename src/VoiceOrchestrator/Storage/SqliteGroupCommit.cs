@@ -114,7 +114,7 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
                 return false;
             }
 
-            var written = await WriteAsync(db, batch, sqliteWrites);
+            var written = await WriteAsync(db, batch);
             if (written < batch.Count)
             {
                 PutBack(batch.GetRange(written, batch.Count - written));
@@ -201,7 +201,7 @@ public sealed class SqliteGroupCommit(IServiceScopeFactory scopes, SqliteWriteGa
     /// (call transitions) free the slots that the claim fills, and the rest need not hold the claim up; returns
     /// how many were written.
     /// </summary>
-    private static async Task<int> WriteAsync(OrchestratorDbContext db, List<Pending> batch, SqliteWriteGate sqliteWrites)
+    private async Task<int> WriteAsync(OrchestratorDbContext db, List<Pending> batch)
     {
         await using var transaction = await db.Database.BeginTransactionAsync();
         await using var shared = new SqliteBatch(db.Database.GetDbConnection(), transaction.GetDbTransaction());
