@@ -20,14 +20,15 @@ public enum TransitionResult
 /// Moves a call from one of the states a transition expects to its next state, with a history
 /// event, atomically. The UPDATE is guarded by the expected states, so two writers racing on one
 /// call (a webhook and the sweeper, say) cannot both win: the loser changes nothing. This is the
-/// hottest write of the service (two per call), so it is one prepared statement, not a query built
-/// per call, and takes no extra read: on PostgreSQL the state check, update and event insert are
-/// one statement; on SQLite (one writer at a time) the event insert reads the state it leaves and
-/// the update follows in the same transaction, which <see cref="SqliteGroupCommit"/> shares with
-/// the other writes waiting at the time.
+/// hottest write of the service (two per call), so it takes no extra read and shares its statement or
+/// transaction with the other transitions waiting at the time: on PostgreSQL the state check, update
+/// and event insert of a whole batch are one statement (<see cref="PostgresTransitionBatches"/>); on
+/// SQLite (one writer at a time) the event insert reads the state it leaves and the update follows
+/// in the same transaction, which <see cref="SqliteGroupCommit"/> shares with the other writes.
 /// </summary>
 public sealed class CallTransitions(
-    OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots, SqliteWriteGate sqliteWrites, SqliteGroupCommit sqliteCommits)
+    OrchestratorDbContext db, TimeProvider clock, DispatchSignal signal, ActiveSlots slots, SqliteWriteGate sqliteWrites, SqliteGroupCommit sqliteCommits,
+    PostgresTransitionBatches postgresBatches)
 {
     private const string SetClause = """
         state = @to,
@@ -50,25 +51,6 @@ public sealed class CallTransitions(
 
     private const string UpdateSql = "UPDATE calls SET " + SetClause + " WHERE id = @id AND state = @expected";
 
-    /// <summary>
-    /// PostgreSQL, one statement: lock the row if it is in an expected state (a concurrent writer is
-    /// waited for and the state re-checked), update it, and record the event with the state it left.
-    /// </summary>
-    private static readonly string PostgresTransitionSql = """
-        WITH previous AS (
-            SELECT id, state, attempts FROM calls WHERE id = @id AND state = ANY(@from) FOR UPDATE
-        ), changed AS (
-            UPDATE calls SET 
-        """ + SetClause.Replace("attempts = attempts", "attempts = calls.attempts", StringComparison.Ordinal) + """
-
-            FROM previous WHERE calls.id = previous.id
-            RETURNING previous.state AS from_state, previous.attempts AS attempt
-        )
-        INSERT INTO call_events (call_id, from_state, to_state, reason, attempt, at)
-        SELECT @id, from_state, @to, @reason, attempt, @now FROM changed
-        RETURNING from_state
-        """;
-
     /// <summary>SQLite, first statement of the transaction: the event, read from the row as it is before the update.</summary>
     private const string SqliteEventSql = """
         INSERT INTO call_events (call_id, from_state, to_state, reason, attempt, at)
@@ -87,18 +69,13 @@ public sealed class CallTransitions(
         var previous = db.Database.IsNpgsql()
             ? await ApplyPostgresAsync(callId, from, to, reason, change, now, cancellationToken)
             : await ApplySqliteAsync(callId, from, to, reason, change, now, cancellationToken);
-        if (previous is not { } left)
+        if (previous is null)
         {
             // Rare (a late or duplicate event): tell a call that is elsewhere from one that does not exist.
             await using var exists = await CommandAsync(ExistsSql, callId, cancellationToken);
             return Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0
                 ? TransitionResult.NotFound
                 : TransitionResult.WrongState;
-        }
-
-        if (db.Database.IsNpgsql())
-        {
-            Committed(callId, left, to);
         }
 
         return TransitionResult.Applied;
@@ -119,15 +96,9 @@ public sealed class CallTransitions(
         }
     }
 
-    private async Task<CallState?> ApplyPostgresAsync(
-        Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken)
-    {
-        await using var command = await CommandAsync(PostgresTransitionSql, callId, cancellationToken);
-        AddParameter(command, "@from", from.Select(s => s.ToWire()).ToArray(), System.Data.DbType.Object);
-        AddChange(command, to, change, now);
-        Add(command, "@reason", reason);
-        return await ReadStateAsync(command, cancellationToken);
-    }
+    private Task<CallState?> ApplyPostgresAsync(
+        Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken) =>
+        postgresBatches.ApplyAsync(new PendingTransition(callId, from, to, reason, change, now), left => Committed(callId, left, to), cancellationToken);
 
     private Task<CallState?> ApplySqliteAsync(
         Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken) =>

@@ -19,11 +19,22 @@ public sealed record DatabaseTarget(DatabaseProvider Provider, string Connection
     /// <summary>Connections the dispatcher's own PostgreSQL pool may open: its claims, its queue reads and its lease.</summary>
     public const int DispatcherPoolSize = 4;
 
+    /// <summary>Connections the call transitions' own PostgreSQL pool may open: their batches are written one at a time.</summary>
+    public const int TransitionsPoolSize = 1;
+
     /// <summary>
     /// The same database for the dispatcher: on PostgreSQL a pool of its own (Npgsql keeps one pool per connection
     /// string, and the application name sets this one apart, also in pg_stat_activity); SQLite needs none.
     /// </summary>
-    public DatabaseTarget ForDispatcher()
+    public DatabaseTarget ForDispatcher() => WithOwnPool("dispatcher", DispatcherPoolSize);
+
+    /// <summary>
+    /// The same database for batches of call transitions (<see cref="Calls.PostgresTransitionBatches"/>): their callers
+    /// hold connections of the service's pool while they wait, so the batch writer must not need one of those.
+    /// </summary>
+    public DatabaseTarget ForTransitions() => WithOwnPool("transitions", TransitionsPoolSize);
+
+    private DatabaseTarget WithOwnPool(string role, int size)
     {
         if (Provider != DatabaseProvider.Postgres)
         {
@@ -31,8 +42,8 @@ public sealed record DatabaseTarget(DatabaseProvider Provider, string Connection
         }
 
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
-        builder.ApplicationName = (builder.ApplicationName is { Length: > 0 } name ? name : "voice-orchestrator") + " dispatcher";
-        builder.MaxPoolSize = DispatcherPoolSize;
+        builder.ApplicationName = (builder.ApplicationName is { Length: > 0 } name ? name : "voice-orchestrator") + " " + role;
+        builder.MaxPoolSize = size;
         return this with { ConnectionString = builder.ConnectionString };
     }
 

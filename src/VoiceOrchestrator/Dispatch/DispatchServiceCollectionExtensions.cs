@@ -19,6 +19,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<PhoneNumberCache>();
         services.AddSingleton<SqliteWriteGate>();
         services.AddSingleton<SqliteGroupCommit>();
+        services.AddSingleton<PostgresTransitionBatches>();
         services.AddSingleton<DispatcherLeaseKeeper>();
         services.AddRemoteActiveCalls(settings);
         services.AddSingleton<CallDispatcher>();

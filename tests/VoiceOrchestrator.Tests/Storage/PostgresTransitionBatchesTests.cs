@@ -1,0 +1,121 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VoiceOrchestrator.Calls;
+using VoiceOrchestrator.Storage;
+using VoiceOrchestrator.Tenancy;
+using VoiceOrchestrator.Tests.Infrastructure;
+
+namespace VoiceOrchestrator.Tests.Storage;
+
+/// <summary>
+/// PostgreSQL call transitions that wait together are written as one statement; the result of each is
+/// what it would have been alone: applied with its event, refused for a call in another state or one
+/// that does not exist, and an error for its own caller only. Two transitions of one call apply in order.
+/// </summary>
+public sealed class PostgresTransitionBatchesTests(PostgresFixture postgres) : ServiceTestBase(postgres)
+{
+    private static readonly DateTime Now = new(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public async Task WaitingTransitionsShareAStatementAndEachGetsItsOwnResult()
+    {
+        await using var factory = await StartAsync(DatabaseKind.Postgres);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+        // Disabled: the running dispatcher claims nothing of it.
+        db.Workspaces.Add(new Workspace { Id = "ws", Name = "ws", ApiKeyHash = "hash", ApiKeyPrefix = "pre", IsActive = false, CreatedAt = Now, UpdatedAt = Now });
+        var blocker = NewCall(CallState.Dialing, "+15550000000");
+        var dialing = Enumerable.Range(1, 40).Select(i => NewCall(CallState.Dialing, "+1555000" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        // Two queued calls to one number: only one of them may become active.
+        var sameNumber = new[] { NewCall(CallState.Queued, "+15559999999"), NewCall(CallState.Queued, "+15559999999") };
+        var twice = NewCall(CallState.Dialing, "+15558888888");
+        var finished = NewCall(CallState.Completed, "+15557777777");
+        db.Calls.AddRange([blocker, .. dialing, .. sameNumber, twice, finished]);
+        await db.SaveChangesAsync();
+
+        var batches = factory.Services.GetRequiredService<PostgresTransitionBatches>();
+        var before = batches.BatchesTaken;
+        Task<TransitionResult> blocked;
+        Task<TransitionResult>[] settled;
+        Task<TransitionResult>[] started;
+        Task<TransitionResult> ringing, completed, late, unknown;
+        // Another transaction holds the first call's row, so that its batch waits while the others queue behind it.
+        await using (var locker = factory.Services.CreateAsyncScope())
+        {
+            var lockerDb = locker.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+            await using var transaction = await lockerDb.Database.BeginTransactionAsync();
+            await lockerDb.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM calls WHERE id = {blocker.Id} FOR UPDATE");
+            blocked = ApplyAsync(factory, blocker.Id, [CallState.Dialing], CallState.Completed);
+            await WaitUntilAsync(() => batches.BatchesTaken == before + 1 && batches.Queued == 0);
+
+            settled = dialing.Select(c => ApplyAsync(factory, c.Id, [CallState.Dialing], CallState.Completed)).ToArray();
+            started = sameNumber.Select(c => ApplyAsync(factory, c.Id, [CallState.Queued], CallState.Dialing)).ToArray();
+            ringing = ApplyAsync(factory, twice.Id, [CallState.Dialing], CallState.Ringing);
+            completed = ApplyAsync(factory, twice.Id, [CallState.Dialing, CallState.Ringing], CallState.Completed);
+            late = ApplyAsync(factory, finished.Id, [CallState.Dialing, CallState.Ringing], CallState.Completed);
+            unknown = ApplyAsync(factory, Guid.CreateVersion7(), [CallState.Dialing], CallState.Completed);
+            await WaitUntilAsync(() => batches.Queued == dialing.Count + sameNumber.Length + 4);
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(TransitionResult.Applied, await blocked);
+        Assert.All(await Task.WhenAll(settled), result => Assert.Equal(TransitionResult.Applied, result));
+        Assert.Equal(TransitionResult.Applied, await ringing);
+        Assert.Equal(TransitionResult.Applied, await completed);
+        Assert.Equal(TransitionResult.WrongState, await late);
+        Assert.Equal(TransitionResult.NotFound, await unknown);
+        var outcomes = await Task.WhenAll(started.Select(async t =>
+        {
+            try
+            {
+                return (Left: (TransitionResult?)await t, Error: (Exception?)null);
+            }
+            catch (DbException ex)
+            {
+                return (Left: (TransitionResult?)null, Error: ex);
+            }
+        }));
+        Assert.Single(outcomes, o => o.Left == TransitionResult.Applied);
+        Assert.Single(outcomes, o => o.Error is not null);
+        // The blocked one, everything that queued behind it, and the second transition of one call.
+        Assert.Equal(before + 3, batches.BatchesTaken);
+
+        db.ChangeTracker.Clear();
+        var ids = new[] { blocker, twice, finished }.Concat(dialing).Concat(sameNumber).Select(c => c.Id).ToList();
+        var states = await db.Calls.Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.State);
+        Assert.All(dialing.Append(blocker).Append(twice), c => Assert.Equal(CallState.Completed, states[c.Id]));
+        Assert.Equal(CallState.Completed, states[finished.Id]);
+        Assert.Equal([CallState.Queued, CallState.Dialing], sameNumber.Select(c => states[c.Id]).Order());
+        var events = await db.CallEvents.Where(e => ids.Contains(e.CallId)).OrderBy(e => e.Id).ToListAsync();
+        // One event per applied transition, none for those refused or failed.
+        Assert.Equal(dialing.Count + 1 + 1 + 2, events.Count);
+        Assert.Equal(
+            [(CallState.Dialing, CallState.Ringing), (CallState.Ringing, CallState.Completed)],
+            events.Where(e => e.CallId == twice.Id).Select(e => (e.FromState!.Value, e.ToState)));
+        Assert.All(dialing.Append(blocker), c => Assert.Equal(CallState.Dialing, Assert.Single(events, e => e.CallId == c.Id).FromState));
+    }
+
+    private static async Task<TransitionResult> ApplyAsync(OrchestratorFactory factory, Guid callId, CallState[] from, CallState to)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<CallTransitions>()
+            .ApplyAsync(callId, from, to, "test", new CallChange { Ended = !to.HoldsSlot() }, CancellationToken.None);
+    }
+
+    private static Call NewCall(CallState state, string number) => new()
+    {
+        Id = Guid.CreateVersion7(), WorkspaceId = "ws", Lane = CallLane.Bulk, State = state, AgentId = "agent", AgentPhoneNumberId = "phnum",
+        ToNumber = number, Concurrency = 10, CreatedAt = Now, UpdatedAt = Now,
+    };
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the transitions did not all queue within 10 s");
+            await Task.Delay(10);
+        }
+    }
+}
