@@ -19,8 +19,8 @@ public sealed record DatabaseTarget(DatabaseProvider Provider, string Connection
     /// <summary>Connections the dispatcher's own PostgreSQL pool may open: its claims, its queue reads and its lease.</summary>
     public const int DispatcherPoolSize = 4;
 
-    /// <summary>Connections the call transitions' own PostgreSQL pool may open: their batches are written one at a time.</summary>
-    public const int TransitionsPoolSize = 1;
+    /// <summary>Connections the batch writers' own PostgreSQL pool may open: one each, for call transitions and for webhook conversations.</summary>
+    public const int BatchWritersPoolSize = 2;
 
     /// <summary>
     /// The same database for the dispatcher: on PostgreSQL a pool of its own (Npgsql keeps one pool per connection
@@ -29,10 +29,10 @@ public sealed record DatabaseTarget(DatabaseProvider Provider, string Connection
     public DatabaseTarget ForDispatcher() => WithOwnPool("dispatcher", DispatcherPoolSize);
 
     /// <summary>
-    /// The same database for batches of call transitions (<see cref="Calls.PostgresTransitionBatches"/>): their callers
-    /// hold connections of the service's pool while they wait, so the batch writer must not need one of those.
+    /// The same database for the batch writers (<see cref="Storage.PostgresBatchWriter{TItem, TResult}"/>): their callers
+    /// hold connections of the service's pool while they wait, so a writer must not need one of those.
     /// </summary>
-    public DatabaseTarget ForTransitions() => WithOwnPool("transitions", TransitionsPoolSize);
+    public DatabaseTarget ForBatchWriters() => WithOwnPool("writers", BatchWritersPoolSize);
 
     private DatabaseTarget WithOwnPool(string role, int size)
     {

@@ -11,11 +11,11 @@ namespace VoiceOrchestrator.Conversations;
 /// webhook, a manual sync, a live listing and another instance can all write the same
 /// conversation at once without a duplicate or a lost update.
 /// </summary>
-public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupCommit sqliteCommits)
+public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupCommit sqliteCommits, PostgresConversationBatches postgresBatches)
 {
     // Later snapshots fill in what earlier ones lacked, never blank it; a finished conversation is
     // not sent back to in_progress by an older snapshot; another workspace's row is left alone.
-    private const string UpsertSql = """
+    internal const string UpsertSql = """
         INSERT INTO conversations (conversation_id, workspace_id, call_id, agent_id, caller_number, callee_number, status, direction,
             call_type, started_at, ended_at, duration_secs, transcript, analysis, summary, metadata, end_reason, has_recording,
             synced_from_api, last_synced_at, created_at, updated_at)
@@ -48,13 +48,14 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
 
     /// <summary>
     /// Upserts one row whose call link the caller has already checked (the webhook has: it found the
-    /// call first). On SQLite it shares a group commit with the call transitions waiting at the time.
+    /// call first). It shares a batch with the other webhooks' rows waiting at the time: on SQLite a
+    /// group commit with the call transitions, on PostgreSQL a round trip of its own writer.
     /// </summary>
     public async Task<int> UpsertLinkedAsync(Conversation row, CancellationToken cancellationToken)
     {
         if (db.Database.IsNpgsql())
         {
-            return await WriteAsync([row], cancellationToken);
+            return await postgresBatches.UpsertAsync(row, cancellationToken);
         }
 
         return await sqliteCommits.RunAsync(
@@ -170,7 +171,7 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
         }
     }
 
-    private static void Bind(DbParameterCollection parameters, Func<DbParameter> create, Conversation row, bool sqlite)
+    internal static void Bind(DbParameterCollection parameters, Func<DbParameter> create, Conversation row, bool sqlite)
     {
         var command = (parameters, create);
         Add(command, "@conversation_id", row.ConversationId, DbType.String);

@@ -6,6 +6,7 @@ public static class ConversationsServiceCollectionExtensions
     public static IServiceCollection AddConversations(this IServiceCollection services)
     {
         services.AddScoped<ConversationWriter>();
+        services.AddSingleton<PostgresConversationBatches>();
         services.AddScoped<ConversationQueries>();
         services.AddScoped<SyncLogs>();
         services.AddScoped<ConversationSync>();

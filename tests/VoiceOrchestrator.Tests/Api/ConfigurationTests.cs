@@ -68,19 +68,19 @@ public sealed class DatabaseUrlParserTests
     }
 
     [Fact]
-    public void TheDispatcherAndTheTransitionBatchesHavePoolsOfTheirOwn()
+    public void TheDispatcherAndTheBatchWritersHavePoolsOfTheirOwn()
     {
         var target = DatabaseUrlParser.Parse("postgresql://u:p@host:5432/db");
         var service = new NpgsqlConnectionStringBuilder(target.ConnectionString);
         var dispatcher = new NpgsqlConnectionStringBuilder(target.ForDispatcher().ConnectionString);
-        var transitions = new NpgsqlConnectionStringBuilder(target.ForTransitions().ConnectionString);
+        var writers = new NpgsqlConnectionStringBuilder(target.ForBatchWriters().ConnectionString);
 
-        // Npgsql keeps one pool per connection string: three strings, three pools, of 20 + 4 + 1 connections.
-        Assert.Equal(3, new[] { service.ConnectionString, dispatcher.ConnectionString, transitions.ConnectionString }.Distinct().Count());
-        Assert.Equal((20, DatabaseTarget.DispatcherPoolSize, DatabaseTarget.TransitionsPoolSize), (service.MaxPoolSize, dispatcher.MaxPoolSize, transitions.MaxPoolSize));
-        Assert.All(new[] { dispatcher, transitions }, b => Assert.Equal((service.Host, service.Database, service.Username), (b.Host, b.Database, b.Username)));
+        // Npgsql keeps one pool per connection string: three strings, three pools, of 20 + 4 + 2 connections.
+        Assert.Equal(3, new[] { service.ConnectionString, dispatcher.ConnectionString, writers.ConnectionString }.Distinct().Count());
+        Assert.Equal((20, DatabaseTarget.DispatcherPoolSize, DatabaseTarget.BatchWritersPoolSize), (service.MaxPoolSize, dispatcher.MaxPoolSize, writers.MaxPoolSize));
+        Assert.All(new[] { dispatcher, writers }, b => Assert.Equal((service.Host, service.Database, service.Username), (b.Host, b.Database, b.Username)));
         var sqlite = DatabaseTarget.Sqlite("x.db");
-        Assert.Same(sqlite, sqlite.ForTransitions());
+        Assert.Same(sqlite, sqlite.ForBatchWriters());
     }
 
     [Fact]
