@@ -1,10 +1,10 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Storage;
 using VoiceOrchestrator.Tenancy;
 using VoiceOrchestrator.Tests.Infrastructure;
+using static VoiceOrchestrator.Tests.Storage.TransitionBatchKit;
 
 namespace VoiceOrchestrator.Tests.Storage;
 
@@ -15,8 +15,6 @@ namespace VoiceOrchestrator.Tests.Storage;
 /// </summary>
 public sealed class PostgresTransitionBatchesTests(PostgresFixture postgres) : ServiceTestBase(postgres)
 {
-    private static readonly DateTime Now = new(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
-
     [Fact]
     public async Task WaitingTransitionsShareAStatementAndEachGetsItsOwnResult()
     {
@@ -65,18 +63,8 @@ public sealed class PostgresTransitionBatchesTests(PostgresFixture postgres) : S
         Assert.Equal(TransitionResult.Applied, await completed);
         Assert.Equal(TransitionResult.WrongState, await late);
         Assert.Equal(TransitionResult.NotFound, await unknown);
-        var outcomes = await Task.WhenAll(started.Select(async t =>
-        {
-            try
-            {
-                return (Left: (TransitionResult?)await t, Error: (Exception?)null);
-            }
-            catch (DbException ex)
-            {
-                return (Left: (TransitionResult?)null, Error: ex);
-            }
-        }));
-        Assert.Single(outcomes, o => o.Left == TransitionResult.Applied);
+        var outcomes = await OutcomesAsync(started);
+        Assert.Single(outcomes, o => o.Result == TransitionResult.Applied);
         Assert.Single(outcomes, o => o.Error is not null);
         // The blocked one, everything that queued behind it, and the second transition of one call.
         Assert.Equal(before + 3, batches.BatchesTaken);
@@ -94,28 +82,5 @@ public sealed class PostgresTransitionBatchesTests(PostgresFixture postgres) : S
             [(CallState.Dialing, CallState.Ringing), (CallState.Ringing, CallState.Completed)],
             events.Where(e => e.CallId == twice.Id).Select(e => (e.FromState!.Value, e.ToState)));
         Assert.All(dialing.Append(blocker), c => Assert.Equal(CallState.Dialing, Assert.Single(events, e => e.CallId == c.Id).FromState));
-    }
-
-    private static async Task<TransitionResult> ApplyAsync(OrchestratorFactory factory, Guid callId, CallState[] from, CallState to)
-    {
-        await using var scope = factory.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<CallTransitions>()
-            .ApplyAsync(callId, from, to, "test", new CallChange { Ended = !to.HoldsSlot() }, CancellationToken.None);
-    }
-
-    private static Call NewCall(CallState state, string number) => new()
-    {
-        Id = Guid.CreateVersion7(), WorkspaceId = "ws", Lane = CallLane.Bulk, State = state, AgentId = "agent", AgentPhoneNumberId = "phnum",
-        ToNumber = number, Concurrency = 10, CreatedAt = Now, UpdatedAt = Now,
-    };
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the transitions did not all queue within 10 s");
-            await Task.Delay(10);
-        }
     }
 }

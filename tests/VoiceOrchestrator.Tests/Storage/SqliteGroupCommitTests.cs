@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VoiceOrchestrator.Calls;
@@ -6,6 +5,7 @@ using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Storage;
 using VoiceOrchestrator.Tenancy;
 using VoiceOrchestrator.Tests.Infrastructure;
+using static VoiceOrchestrator.Tests.Storage.TransitionBatchKit;
 
 namespace VoiceOrchestrator.Tests.Storage;
 
@@ -16,8 +16,6 @@ namespace VoiceOrchestrator.Tests.Storage;
 /// </summary>
 public sealed class SqliteGroupCommitTests(PostgresFixture postgres) : ServiceTestBase(postgres)
 {
-    private static readonly DateTime Now = new(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
-
     [Fact]
     public async Task ABatchCommitsEveryTransitionButTheOneThatFails()
     {
@@ -40,24 +38,14 @@ public sealed class SqliteGroupCommitTests(PostgresFixture postgres) : ServiceTe
         // The writer's turn is held until every transition has queued, so that they share one commit.
         using (await gate.EnterAsync(CancellationToken.None))
         {
-            settled = dialing.Select(c => ApplyAsync(factory, c.Id, CallState.Dialing, CallState.Completed)).ToArray();
-            started = sameNumber.Select(c => ApplyAsync(factory, c.Id, CallState.Queued, CallState.Dialing)).ToArray();
+            settled = dialing.Select(c => ApplyAsync(factory, c.Id, [CallState.Dialing], CallState.Completed)).ToArray();
+            started = sameNumber.Select(c => ApplyAsync(factory, c.Id, [CallState.Queued], CallState.Dialing)).ToArray();
             await WaitUntilAsync(() => commits.Queued == dialing.Count + sameNumber.Length);
         }
 
         Assert.All(await Task.WhenAll(settled), result => Assert.Equal(TransitionResult.Applied, result));
-        var outcomes = await Task.WhenAll(started.Select(async t =>
-        {
-            try
-            {
-                return (Left: (TransitionResult?)await t, Error: (Exception?)null);
-            }
-            catch (DbException ex)
-            {
-                return (Left: (TransitionResult?)null, Error: ex);
-            }
-        }));
-        Assert.Single(outcomes, o => o.Left == TransitionResult.Applied);
+        var outcomes = await OutcomesAsync(started);
+        Assert.Single(outcomes, o => o.Result == TransitionResult.Applied);
         Assert.Single(outcomes, o => o.Error is not null);
 
         db.ChangeTracker.Clear();
@@ -117,28 +105,5 @@ public sealed class SqliteGroupCommitTests(PostgresFixture postgres) : ServiceTe
         await Task.WhenAll(writes);
         await claim!;
         Assert.Equal(["transition", "transition committed", "claim", "ordinary 0", "ordinary 1", "ordinary 2"], order);
-    }
-
-    private static async Task<TransitionResult> ApplyAsync(OrchestratorFactory factory, Guid callId, CallState from, CallState to)
-    {
-        await using var scope = factory.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<CallTransitions>()
-            .ApplyAsync(callId, [from], to, "test", new CallChange { Ended = !to.HoldsSlot() }, CancellationToken.None);
-    }
-
-    private static Call NewCall(CallState state, string number) => new()
-    {
-        Id = Guid.CreateVersion7(), WorkspaceId = "ws", Lane = CallLane.Bulk, State = state, AgentId = "agent", AgentPhoneNumberId = "phnum",
-        ToNumber = number, Concurrency = 10, CreatedAt = Now, UpdatedAt = Now,
-    };
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the transitions did not all queue within 10 s");
-            await Task.Delay(10);
-        }
     }
 }
