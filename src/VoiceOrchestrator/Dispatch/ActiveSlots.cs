@@ -63,7 +63,7 @@ public sealed class ActiveSlots
             known = _calls.Count;
         }
 
-        var active = await QueueView.ActiveCalls(db).CountAsync(cancellationToken);
+        var active = await QueueView.CountActiveCallsAsync(db, cancellationToken);
         return active < known;
     }
 

@@ -38,7 +38,8 @@ public static class QueueView
     /// </summary>
     private const string QueueOrder = "workspace_id, campaign_id, batch_id, lane, priority DESC, id";
 
-    private const string ActiveCallsSqlite = "SELECT * FROM calls INDEXED BY ix_calls_active_lease WHERE state IN (" + CallStates.ActiveSqlList + ")";
+    private const string ActiveCallsFromSqlite = "FROM calls INDEXED BY ix_calls_active_lease WHERE state IN (" + CallStates.ActiveSqlList + ")";
+    private const string ActiveCallsSqlite = "SELECT * " + ActiveCallsFromSqlite;
 
     /// <summary>
     /// Groups with calls due now, without paused or cancelled campaigns, with each group's
@@ -144,6 +145,26 @@ public static class QueueView
     public static IQueryable<Call> ActiveCalls(OrchestratorDbContext db) => db.Database.IsNpgsql()
         ? db.Calls.Where(c => c.State == CallState.Dialing || c.State == CallState.Ringing || c.State == CallState.InProgress)
         : db.Calls.FromSqlRaw(ActiveCallsSqlite);
+
+    /// <summary>
+    /// How many calls hold a slot, as a plain statement: the dispatcher counts them every 50 ms while calls wait for room,
+    /// and the LINQ form of the same count cost a tenth of the service's allocations in the slot benchmark.
+    /// </summary>
+    public static async Task<int> CountActiveCallsAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+        }
+
+        await using var command = connection.CreateCommand();
+        command.CommandText = db.Database.IsNpgsql() ? ActiveCallsCountPostgres : ActiveCallsCountSqlite;
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private const string ActiveCallsCountPostgres = "SELECT COUNT(*) FROM calls WHERE state IN (" + CallStates.ActiveSqlList + ")";
+    private const string ActiveCallsCountSqlite = "SELECT COUNT(*) " + ActiveCallsFromSqlite;
 
     /// <summary>Workspace limits, and the workspaces that are disabled (limit 0: nothing of theirs is dialed).</summary>
     public static async Task<Dictionary<string, int>> WorkspaceLimitsAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
