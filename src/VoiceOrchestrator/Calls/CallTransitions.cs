@@ -194,8 +194,7 @@ public sealed class CallTransitions(
         return connection;
     }
 
-    /// <summary>The call id as SQLite stores it: upper-case text, as EF writes it.</summary>
-    private static void AddSqliteId(DbCommand command, Guid callId) => Add(command, "@id", callId.ToString().ToUpperInvariant());
+    private static void AddSqliteId(DbCommand command, Guid callId) => Add(command, "@id", SqliteIds.Text(callId));
 
     private static void AddChange(DbCommand command, CallState to, CallChange change, DateTime now)
     {

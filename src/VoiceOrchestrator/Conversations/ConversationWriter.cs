@@ -176,10 +176,9 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
         var command = (parameters, create);
         Add(command, "@conversation_id", row.ConversationId, DbType.String);
         Add(command, "@workspace_id", row.WorkspaceId, DbType.String);
-        // SQLite keeps ids as upper-case text, as EF writes them; PostgreSQL has a uuid type.
         if (sqlite)
         {
-            Add(command, "@call_id", row.CallId?.ToString().ToUpperInvariant(), DbType.String);
+            Add(command, "@call_id", row.CallId is { } callId ? SqliteIds.Text(callId) : null, DbType.String);
         }
         else
         {

@@ -152,13 +152,8 @@ public static class QueueView
     /// </summary>
     public static async Task<int> CountActiveCallsAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
     {
-        var connection = db.Database.GetDbConnection();
-        if (connection.State != System.Data.ConnectionState.Open)
-        {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-        }
-
-        await using var command = connection.CreateCommand();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
         command.CommandText = db.Database.IsNpgsql() ? ActiveCallsCountPostgres : ActiveCallsCountSqlite;
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -227,9 +222,8 @@ public static class QueueView
         return "{" + (parameters.Count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "}";
     }
 
-    /// <summary>An id as each database stores it: a uuid on PostgreSQL, upper-case text on SQLite (as EF writes it).</summary>
-    private static object IdParameter(OrchestratorDbContext db, Guid id) =>
-        db.Database.IsNpgsql() ? id : id.ToString().ToUpperInvariant();
+    /// <summary>An id as each database stores it (see <see cref="SqliteIds"/>).</summary>
+    private static object IdParameter(OrchestratorDbContext db, Guid id) => db.Database.IsNpgsql() ? id : SqliteIds.Text(id);
 
     /// <summary>The next due calls of one group to numbers not in a call: higher priority first, then oldest first.</summary>
     public static Task<List<Call>> CandidatesAsync(
