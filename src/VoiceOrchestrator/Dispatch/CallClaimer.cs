@@ -36,7 +36,7 @@ public sealed class CallClaimer(
         }
 
         var busyNumbers = active.Select(a => (a.WorkspaceId, a.ToNumber)).ToHashSet();
-        var chosen = new List<Call>();
+        var chosen = new List<QueueCandidate>();
         // First every group at once without the list of busy numbers (usually long, rarely hit), filtering here; only
         // when busy numbers crowd out a group's read is that group read again stepping over all of them.
         var firstReads = await QueueView.CandidatesAsync(db, [.. quotas.Select(q => (q.Key, q.Value + Slack))], now, cancellationToken);
@@ -70,7 +70,7 @@ public sealed class CallClaimer(
     }
 
     /// <summary>Takes up to <paramref name="quota"/> candidates whose numbers are not in a call, marking their numbers busy.</summary>
-    private static int Take(List<Call> candidates, int quota, HashSet<(string WorkspaceId, string ToNumber)> busyNumbers, List<Call> chosen)
+    private static int Take(List<QueueCandidate> candidates, int quota, HashSet<(string WorkspaceId, string ToNumber)> busyNumbers, List<QueueCandidate> chosen)
     {
         var taken = 0;
         foreach (var call in candidates)
@@ -90,7 +90,7 @@ public sealed class CallClaimer(
         return taken;
     }
 
-    private async Task<List<Call>> CommitAsync(List<Call> chosen, DateTime now, CancellationToken cancellationToken)
+    private async Task<List<Call>> CommitAsync(List<QueueCandidate> chosen, DateTime now, CancellationToken cancellationToken)
     {
         var ids = chosen.Select(c => c.Id).ToList();
         var leaseUntil = now + DialLease;
