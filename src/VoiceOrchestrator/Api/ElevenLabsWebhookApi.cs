@@ -36,11 +36,12 @@ public static class ElevenLabsWebhookApi
     {
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, cancellationToken);
-        var body = buffer.ToArray();
+        // The buffer itself, not a copy: a transcript's body is several kilobytes, and a wave of webhooks arrives at once.
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
 
         if (options.Value.EffectiveElevenLabsWebhookSecret is { } secret)
         {
-            var problem = ElevenLabsSignature.Verify(http.Request.Headers[ElevenLabsSignature.HeaderName], secret, body, clock.GetUtcNow());
+            var problem = ElevenLabsSignature.Verify(http.Request.Headers[ElevenLabsSignature.HeaderName], secret, body.Span, clock.GetUtcNow());
             if (problem is not null)
             {
                 logger.LogWarning("ElevenLabs webhook refused: {Problem}", problem);
@@ -48,16 +49,19 @@ public static class ElevenLabsWebhookApi
             }
         }
 
-        JsonElement root;
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(body);
-            root = document.RootElement.Clone();
+            document = JsonDocument.Parse(body);
         }
         catch (JsonException)
         {
             return Problems.Field("body", "The webhook body is not JSON.");
         }
+
+        // Read in place until the answer: what outlives the request (an event parked for its dial) is cloned where it is kept.
+        using var parsed = document;
+        var root = document.RootElement;
 
         if (Compat.SlotScheduler.SlotReleaseWebhook.Matches(root))
         {
