@@ -139,9 +139,15 @@ internal sealed class DispatchScenario : IScenario
             if (warmupCalls > 0)
             {
                 // As for throughput: a fresh process compiles its hot paths again at full optimization during its first
-                // seconds, which a service running for days has long done.
+                // seconds, which a service running for days has long done. As many bulks as the measured calls, so that
+                // the claims share the limit among as many groups, through the same paths.
                 var warmupClock = Stopwatch.StartNew();
-                await run.PostBulkAsync(BuildBody(warmupCalls, calls, SlotLimit), cancellationToken);
+                for (var i = 0; i < SlotBulks; i++)
+                {
+                    var count = warmupCalls / SlotBulks + (i < warmupCalls % SlotBulks ? 1 : 0);
+                    await run.PostBulkAsync(BuildBody(count, calls + i * (warmupCalls / SlotBulks + 1), SlotLimit), cancellationToken);
+                }
+
                 await run.WaitAllDoneAsync(warmupCalls, TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(1.5 * warmupCalls * SlotCallMs / SlotLimit), warmupClock, cancellationToken);
                 BenchContext.Log($"{run.Database.Name}: slots: warmed up with {warmupCalls:N0} calls in {warmupClock.Elapsed.TotalMilliseconds:N0} ms");
             }
@@ -375,7 +381,7 @@ internal sealed class DispatchScenario : IScenario
             .AppendLine($"(b) Slot utilization: {slotCalls:N0} calls of {SlotCallMs} ms (ring 0 ms), limit {SlotLimit}, {SlotBulks} bulks (`concurrency: {SlotLimit}` each); the emulator's `activeCalls` / {SlotLimit} sampled every 100 ms " +
                 "from its first accepted dial until it has accepted every dial (so calls were still queued or being claimed). Emulator max concurrency above the limit fails the scenario. " +
                 (slotWarmupSeconds > 0
-                    ? $"Measured after the same service has completed {slotWarmupSeconds} s worth of the same calls ({slotWarmupSeconds * 1000 / SlotCallMs * SlotLimit:N0}, one bulk) as a warm-up; `--slot-warmup-seconds 0` measures it cold."
+                    ? $"Measured after the same service has completed {slotWarmupSeconds} s worth of the same calls ({slotWarmupSeconds * 1000 / SlotCallMs * SlotLimit:N0}, in {SlotBulks} bulks like the measured ones) as a warm-up; `--slot-warmup-seconds 0` measures it cold."
                     : "Measured on a cold service (`--slot-warmup-seconds 0`)."))
             .AppendLine()
             .Append(slots.ToMarkdown())
