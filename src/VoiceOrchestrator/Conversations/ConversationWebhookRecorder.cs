@@ -26,6 +26,17 @@ public sealed class ConversationWebhookRecorder(
             }
 
             var callId = ConversationRecord.UserCallId(data);
+            if (callId is not null
+                && ConversationRecord.FromDetail(data, UnknownWorkspace, syncedFromApi: false, clock.GetUtcNow().UtcDateTime) is { } ours)
+            {
+                // Usually our own call's conversation: stored in its workspace by one statement, without looking the call up first.
+                ours.CallId = callId;
+                if (await writer.UpsertForCallAsync(ours, cancellationToken) > 0)
+                {
+                    return;
+                }
+            }
+
             var call = callId is null
                 ? null
                 : await db.Calls.Where(c => c.Id == callId).Select(c => new { c.Id, c.WorkspaceId }).FirstOrDefaultAsync(cancellationToken);
@@ -56,6 +67,7 @@ public sealed class ConversationWebhookRecorder(
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             logger.LogError(ex, "Could not store the conversation of a post_call_transcription webhook");
+            workspaceId ??= await WorkspaceOfCallAsync(data);
             if (workspaceId is not null)
             {
                 try
@@ -67,6 +79,24 @@ public sealed class ConversationWebhookRecorder(
                     logger.LogError(logFailure, "Could not log the failed conversation store either");
                 }
             }
+        }
+    }
+
+    /// <summary>Stands for the workspace of a row stored in its call's workspace (<see cref="ConversationWriter.UpsertForCallAsync"/>).</summary>
+    private const string UnknownWorkspace = "";
+
+    /// <summary>For the sync log of a failed store that never looked its call up: the workspace of the call the webhook names, if any.</summary>
+    private async Task<string?> WorkspaceOfCallAsync(JsonElement data)
+    {
+        try
+        {
+            var callId = ConversationRecord.UserCallId(data);
+            return callId is null ? null : await db.Calls.Where(c => c.Id == callId).Select(c => c.WorkspaceId).FirstOrDefaultAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Could not find the workspace of a webhook's call to log the failed conversation store");
+            return null;
         }
     }
 }

@@ -15,13 +15,32 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
 {
     // Later snapshots fill in what earlier ones lacked, never blank it; a finished conversation is
     // not sent back to in_progress by an older snapshot; another workspace's row is left alone.
-    internal const string UpsertSql = """
-        INSERT INTO conversations (conversation_id, workspace_id, call_id, agent_id, caller_number, callee_number, status, direction,
-            call_type, started_at, ended_at, duration_secs, transcript, analysis, summary, metadata, end_reason, has_recording,
-            synced_from_api, last_synced_at, created_at, updated_at)
+    internal const string UpsertSql = InsertInto + """
         VALUES (@conversation_id, @workspace_id, @call_id, @agent_id, @caller_number, @callee_number, @status, @direction,
             @call_type, @started_at, @ended_at, @duration_secs, @transcript, @analysis, @summary, @metadata, @end_reason, @has_recording,
             @synced_from_api, @last_synced_at, @now, @now)
+        """ + OnConflict;
+
+    /// <summary>
+    /// The same upsert for a conversation of our call <c>@call_id</c>, in that call's workspace, read in the statement itself:
+    /// a webhook's conversation needs no lookup of its call first. Writes nothing when there is no such call.
+    /// </summary>
+    internal const string UpsertInCallsWorkspaceSql = InsertInto + """
+        SELECT @conversation_id, calls.workspace_id, calls.id, @agent_id, @caller_number, @callee_number, @status, @direction,
+            @call_type, @started_at, @ended_at, @duration_secs, @transcript, @analysis, @summary, @metadata, @end_reason, @has_recording,
+            @synced_from_api, @last_synced_at, @now, @now
+        FROM calls WHERE calls.id = @call_id
+        """ + OnConflict;
+
+    private const string InsertInto = """
+        INSERT INTO conversations (conversation_id, workspace_id, call_id, agent_id, caller_number, callee_number, status, direction,
+            call_type, started_at, ended_at, duration_secs, transcript, analysis, summary, metadata, end_reason, has_recording,
+            synced_from_api, last_synced_at, created_at, updated_at)
+
+        """;
+
+    private const string OnConflict = """
+
         ON CONFLICT (conversation_id) DO UPDATE SET
             call_id = COALESCE(excluded.call_id, conversations.call_id),
             agent_id = COALESCE(excluded.agent_id, conversations.agent_id),
@@ -51,18 +70,31 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
     /// call first). It shares a batch with the other webhooks' rows waiting at the time: on SQLite a
     /// group commit with the call transitions, on PostgreSQL a round trip of its own writer.
     /// </summary>
-    public async Task<int> UpsertLinkedAsync(Conversation row, CancellationToken cancellationToken)
+    public Task<int> UpsertLinkedAsync(Conversation row, CancellationToken cancellationToken) =>
+        UpsertOneAsync(new ConversationUpsert(row, WorkspaceFromCall: false), cancellationToken);
+
+    /// <summary>
+    /// Upserts one row of our call <see cref="Conversation.CallId"/>, linked to it and in its workspace (the row's own
+    /// <see cref="Conversation.WorkspaceId"/> is not used); batched as <see cref="UpsertLinkedAsync"/>. Returns 0 when
+    /// there is no such call, or when the conversation is already another workspace's.
+    /// </summary>
+    public Task<int> UpsertForCallAsync(Conversation row, CancellationToken cancellationToken) =>
+        row.CallId is null
+            ? throw new ArgumentException("The row names no call.", nameof(row))
+            : UpsertOneAsync(new ConversationUpsert(row, WorkspaceFromCall: true), cancellationToken);
+
+    private async Task<int> UpsertOneAsync(ConversationUpsert upsert, CancellationToken cancellationToken)
     {
         if (db.Database.IsNpgsql())
         {
-            return await postgresBatches.UpsertAsync(row, cancellationToken);
+            return await postgresBatches.UpsertAsync(upsert, cancellationToken);
         }
 
         return await sqliteCommits.RunAsync(
             batch =>
             {
-                var command = batch.Command(UpsertSql);
-                Bind(command.Parameters, command.CreateParameter, row, sqlite: true);
+                var command = batch.Command(upsert.Sql);
+                Bind(command.Parameters, command.CreateParameter, upsert, sqlite: true);
                 return command.ExecuteNonQueryAsync();
             },
             cancellationToken);
@@ -101,7 +133,7 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
                     {
                         var command = batch.CreateBatchCommand();
                         command.CommandText = UpsertSql;
-                        Bind(command.Parameters, command.CreateParameter, row, sqlite);
+                        Bind(command.Parameters, command.CreateParameter, new ConversationUpsert(row, WorkspaceFromCall: false), sqlite);
                         batch.BatchCommands.Add(command);
                     }
 
@@ -116,7 +148,7 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
                     foreach (var row in rows)
                     {
                         command.Parameters.Clear();
-                        Bind(command.Parameters, command.CreateParameter, row, sqlite);
+                        Bind(command.Parameters, command.CreateParameter, new ConversationUpsert(row, WorkspaceFromCall: false), sqlite);
                         written += await command.ExecuteNonQueryAsync(cancellationToken);
                     }
                 }
@@ -171,11 +203,17 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
         }
     }
 
-    internal static void Bind(DbParameterCollection parameters, Func<DbParameter> create, Conversation row, bool sqlite)
+    internal static void Bind(DbParameterCollection parameters, Func<DbParameter> create, ConversationUpsert upsert, bool sqlite)
     {
+        var row = upsert.Row;
         var command = (parameters, create);
         Add(command, "@conversation_id", row.ConversationId, DbType.String);
-        Add(command, "@workspace_id", row.WorkspaceId, DbType.String);
+        if (!upsert.WorkspaceFromCall)
+        {
+            // PostgreSQL refuses a parameter its statement does not use.
+            Add(command, "@workspace_id", row.WorkspaceId, DbType.String);
+        }
+
         if (sqlite)
         {
             Add(command, "@call_id", row.CallId is { } callId ? SqliteIds.Text(callId) : null, DbType.String);

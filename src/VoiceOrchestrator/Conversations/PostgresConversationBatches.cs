@@ -12,21 +12,21 @@ namespace VoiceOrchestrator.Conversations;
 /// fill the freed slots waited for a core.
 /// </summary>
 public sealed class PostgresConversationBatches(IOptions<OrchestratorOptions> options, ILogger<PostgresConversationBatches> logger)
-    : PostgresBatchWriter<Conversation, int>(options.Value.Database.ForBatchWriters().ConnectionString, "conversation batches", logger)
+    : PostgresBatchWriter<ConversationUpsert, int>(options.Value.Database.ForBatchWriters().ConnectionString, "conversation batches", logger)
 {
     /// <summary>Upserts <paramref name="row"/> in the next batch that can take it; returns the rows it wrote (0 or 1).</summary>
-    public Task<int> UpsertAsync(Conversation row, CancellationToken cancellationToken) => EnqueueAsync(row, null, cancellationToken);
+    public Task<int> UpsertAsync(ConversationUpsert upsert, CancellationToken cancellationToken) => EnqueueAsync(upsert, null, cancellationToken);
 
-    protected override object KeyOf(Conversation item) => item.ConversationId;
+    protected override object KeyOf(ConversationUpsert item) => item.Row.ConversationId;
 
     /// <summary>Without a transaction of its own, a batch of statements is one implicit transaction.</summary>
-    protected override IReadOnlyList<int> Execute(NpgsqlConnection connection, IReadOnlyList<Conversation> items)
+    protected override IReadOnlyList<int> Execute(NpgsqlConnection connection, IReadOnlyList<ConversationUpsert> items)
     {
         using var batch = new NpgsqlBatch(connection);
-        foreach (var row in items)
+        foreach (var upsert in items)
         {
-            var command = new NpgsqlBatchCommand(ConversationWriter.UpsertSql);
-            ConversationWriter.Bind(command.Parameters, () => new NpgsqlParameter(), row, sqlite: false);
+            var command = new NpgsqlBatchCommand(upsert.Sql);
+            ConversationWriter.Bind(command.Parameters, () => new NpgsqlParameter(), upsert, sqlite: false);
             batch.BatchCommands.Add(command);
         }
 

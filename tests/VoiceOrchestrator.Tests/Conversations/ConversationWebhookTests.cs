@@ -62,6 +62,28 @@ public sealed class ConversationWebhookTests(PostgresFixture postgres) : ApiTest
         Assert.Equal(callId, await kit.Service.QueryDbAsync(db => db.Conversations.Where(c => c.ConversationId == conversationId).Select(c => c.CallId).SingleAsync()));
     }
 
+    [Theory]
+    [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task AConversationNamingNoCallOfOursIsKeptInItsAgentsWorkspaceUnlinked(DatabaseKind kind)
+    {
+        await using var kit = await ConversationKit.StartAsync(StartApiAsync, kind, settings: ("ELEVENLABS_WEBHOOK_SECRET", Secret));
+        await kit.Workspace.QueueCallAsync("+15550100008");
+        var conversationId = kit.Seed(1, "+15550100008")[0];
+        using var provider = new HttpClient { BaseAddress = kit.Emulator.BaseAddress };
+        provider.DefaultRequestHeaders.Add("xi-api-key", "test-elevenlabs-key");
+        var data = JsonNode.Parse(await provider.GetStringAsync($"v1/convai/conversations/{conversationId}"))!.AsObject();
+        // A user_id shaped like our ids, naming no call of ours: the store by call writes nothing, and the agent decides.
+        data["user_id"] = Guid.NewGuid().ToString();
+        var body = new JsonObject { ["type"] = "post_call_transcription", ["event_timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["data"] = data }.ToJsonString();
+
+        var answer = await PostSignedAsync(kit, body);
+
+        await answer.AssertStatusAsync(HttpStatusCode.OK);
+        var row = Assert.Single(await kit.Service.QueryDbAsync(db => db.Conversations.Where(c => c.ConversationId == conversationId).ToListAsync()));
+        Assert.Equal(kit.Workspace.Id, row.WorkspaceId);
+        Assert.Null(row.CallId);
+    }
+
     [Fact]
     public async Task ABadSignatureStoresNothing()
     {
