@@ -242,8 +242,10 @@ public sealed class ReportingTests(PostgresFixture postgres) : ApiTestBase(postg
         SeedTwoWorkspacesAsync(DatabaseKind kind)
     {
         var factory = await StartApiAsync(kind, Prices);
-        // Noon today: the data's "today" is the real today, so the service's own clock agrees on days.
-        var clock = new ManualClock(new DateTimeOffset(DateTime.UtcNow.Date.AddHours(12), TimeSpan.Zero));
+        // Now, as the service's own (real) clock has it, so that both agree on today and the calls that "just ended" count in
+        // its current rate, whatever the time of day; but at least 01:00, so that the hour of today's calls stays within today.
+        var realNow = DateTime.UtcNow;
+        var clock = new ManualClock(new DateTimeOffset(realNow.TimeOfDay < TimeSpan.FromHours(1) ? realNow.Date.AddHours(1) : realNow, TimeSpan.Zero));
         var a = await factory.CreateWorkspaceAsync("Acme", "agent_a1");
         var b = await factory.CreateWorkspaceAsync("Other", "agent_b1");
         var now = clock.GetUtcNow().UtcDateTime;
