@@ -29,6 +29,7 @@ public sealed class SqliteConnectionSettingsTests(PostgresFixture postgres) : Se
             Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA synchronous"));
             Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA foreign_keys"));
             Assert.Equal(0L, await ScalarAsync(connection, "PRAGMA wal_autocheckpoint"));
+            Assert.Equal(2L, await ScalarAsync(connection, "PRAGMA temp_store"));
             await db.Database.CloseConnectionAsync();
         }
     }
