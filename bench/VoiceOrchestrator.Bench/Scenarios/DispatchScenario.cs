@@ -39,6 +39,7 @@ internal sealed class DispatchScenario : IScenario
     [
         new("calls", "Zero-length calls for the throughput phase (10 bulks of calls/10).", "20000"),
         new("warmup-seconds", "Seconds the throughput phase's service spends completing rounds of 5,000 zero-length calls before it is measured (0: measure it cold).", "30"),
+        new("rounds", "Measured rounds of --calls calls each in the throughput phase, one after another on the same service; the table gives the median round (by calls/s) and lists every round.", "3"),
         new("slot-calls", "2 s calls for the slot-utilization phase (limit 50).", "2000"),
         new("slot-warmup-seconds", "Seconds of 2 s warm-up calls (limit 50) the slot phase's service completes before the measured calls (0: measure it cold); the latency of the warm-up's own dials is reported as the cold figure.", "20"),
     ];
@@ -47,20 +48,21 @@ internal sealed class DispatchScenario : IScenario
     {
         var calls = context.Int("calls", 20_000, ThroughputBulks, 1_000_000);
         var warmupSeconds = context.Int("warmup-seconds", 30, 0, 3_600);
+        var rounds = context.Int("rounds", 3, 1, 9);
         var slotCalls = context.Int("slot-calls", 2_000, SlotBulks, 100_000);
         var slotWarmupSeconds = context.Int("slot-warmup-seconds", 20, 0, 600);
         var results = new List<DatabaseResult>();
         foreach (var kind in context.Databases)
         {
-            var throughput = await ThroughputAsync(kind, calls, warmupSeconds, context, cancellationToken);
+            var throughput = await ThroughputAsync(kind, calls, warmupSeconds, rounds, context, cancellationToken);
             var slots = await SlotsAsync(kind, slotCalls, slotWarmupSeconds, context, cancellationToken);
             results.Add(new DatabaseResult(kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL", throughput, slots));
         }
 
-        return Report(results, calls, warmupSeconds, slotCalls, slotWarmupSeconds, context);
+        return Report(results, calls, warmupSeconds, rounds, slotCalls, slotWarmupSeconds, context);
     }
 
-    private static async Task<ThroughputResult> ThroughputAsync(DatabaseKind kind, int calls, int warmupSeconds, BenchContext context, CancellationToken cancellationToken)
+    private static async Task<ThroughputResult> ThroughputAsync(DatabaseKind kind, int calls, int warmupSeconds, int rounds, BenchContext context, CancellationToken cancellationToken)
     {
         await using var run = await Run.StartAsync(kind, "throughput", ThroughputLimit, ringMs: 0, callMs: 0, context, cancellationToken);
         try
@@ -81,25 +83,39 @@ internal sealed class DispatchScenario : IScenario
                 BenchContext.Log($"{run.Database.Name}: throughput: warmed up with {warmupCalls:N0} calls in {warmupClock.Elapsed.TotalMilliseconds:N0} ms");
             }
 
-            var before = await run.Emulator.StatsAsync(cancellationToken);
-            BenchContext.Log($"{run.Database.Name}: throughput: {calls:N0} zero-length calls in {ThroughputBulks} bulks, limit {ThroughputLimit}");
-            var serviceCpuBefore = ProcStat.ProcessTreeCpu(run.Service.ProcessId);
-            var clock = Stopwatch.StartNew();
-            await PostThroughputBulksAsync(run, calls, firstNumber: 0, cancellationToken);
-            var intake = clock.Elapsed;
-            var timeout = TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(calls * 10.0);
-            var (completed, other) = await run.WaitAllDoneAsync(warmupCalls + calls, timeout, clock, cancellationToken);
-            var elapsed = clock.Elapsed;
-            // Service CPU per call tells the service's own cost apart from whatever else shares the cores.
-            var serviceCpu = ProcStat.ProcessTreeCpu(run.Service.ProcessId) - serviceCpuBefore;
-            var stats = await run.Emulator.StatsAsync(cancellationToken);
-            var dials = stats.AcceptedDials - before.AcceptedDials;
-            var webhooks = stats.WebhooksSent - before.WebhooksSent;
-            // Warm-up calls that did not complete are counted in neither figure.
-            var measuredCompleted = Math.Max(0, completed - warmupCalls);
-            BenchContext.Log($"{run.Database.Name}: throughput: {measuredCompleted:N0} completed after {elapsed.TotalMilliseconds:N0} ms ({measuredCompleted / elapsed.TotalSeconds:N0} calls/s), " +
-                $"service CPU {serviceCpu.TotalMilliseconds / calls:N2} ms per call, emulator max concurrency {stats.MaxConcurrency}, dials {dials:N0}, webhooks {webhooks:N0}");
-            return new ThroughputResult(calls, intake, elapsed, measuredCompleted, other, stats, serviceCpu);
+            // One round on a machine shared with the emulator and the bench spreads by about ±15 % from run to run:
+            // the median of a few rounds says more than any one of them, and every round is reported.
+            var measured = new List<ThroughputRound>();
+            var done = warmupCalls;
+            long otherBefore = 0;
+            for (var round = 1; round <= rounds; round++)
+            {
+                var before = await run.Emulator.StatsAsync(cancellationToken);
+                BenchContext.Log($"{run.Database.Name}: throughput: round {round} of {rounds}: {calls:N0} zero-length calls in {ThroughputBulks} bulks, limit {ThroughputLimit}");
+                var serviceCpuBefore = ProcStat.ProcessTreeCpu(run.Service.ProcessId);
+                var clock = Stopwatch.StartNew();
+                // Every round dials numbers of its own, apart from the warm-up's (numbered from calls on).
+                await PostThroughputBulksAsync(run, calls, firstNumber: round == 1 ? 0 : calls + warmupCalls + (round - 2) * calls, cancellationToken);
+                var intake = clock.Elapsed;
+                var timeout = TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(calls * 10.0);
+                var (completed, other) = await run.WaitAllDoneAsync(done + calls, timeout, clock, cancellationToken);
+                var elapsed = clock.Elapsed;
+                // Service CPU per call tells the service's own cost apart from whatever else shares the cores.
+                var serviceCpu = ProcStat.ProcessTreeCpu(run.Service.ProcessId) - serviceCpuBefore;
+                var stats = await run.Emulator.StatsAsync(cancellationToken);
+                var dials = stats.AcceptedDials - before.AcceptedDials;
+                var webhooks = stats.WebhooksSent - before.WebhooksSent;
+                // Calls of earlier rounds (or the warm-up) that did not complete are counted in neither figure.
+                var measuredCompleted = Math.Max(0, completed - done);
+                var result = new ThroughputRound(intake, elapsed, measuredCompleted, other - otherBefore, serviceCpu);
+                measured.Add(result);
+                done += calls;
+                otherBefore = other;
+                BenchContext.Log($"{run.Database.Name}: throughput: round {round}: {measuredCompleted:N0} completed after {elapsed.TotalMilliseconds:N0} ms ({result.Rate:N0} calls/s), " +
+                    $"service CPU {serviceCpu.TotalMilliseconds / calls:N2} ms per call, emulator max concurrency {stats.MaxConcurrency}, dials {dials:N0}, webhooks {webhooks:N0}");
+            }
+
+            return new ThroughputResult(calls, measured, await run.Emulator.StatsAsync(cancellationToken));
         }
         catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -301,10 +317,10 @@ internal sealed class DispatchScenario : IScenario
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static ScenarioReport Report(List<DatabaseResult> results, int calls, int warmupSeconds, int slotCalls, int slotWarmupSeconds, BenchContext context)
+    private static ScenarioReport Report(List<DatabaseResult> results, int calls, int warmupSeconds, int rounds, int slotCalls, int slotWarmupSeconds, BenchContext context)
     {
-        var throughput = new TextTable("database", "calls", "10 POSTs", "all completed", "calls/s end to end", "service CPU per call", "completed", "other terminal", "emulator max concurrency", "target ≥ 1,000 calls/s");
-        throughput.RightAligned.UnionWith(Enumerable.Range(1, 8));
+        var throughput = new TextTable("database", "calls", "10 POSTs", "all completed", "calls/s end to end", "service CPU per call", "completed", "other terminal", "emulator max concurrency", "every round: calls/s", "target ≥ 1,000 calls/s");
+        throughput.RightAligned.UnionWith(Enumerable.Range(1, 9));
         var slots = new TextTable("database", "calls", "all completed", "samples", "average utilization", "max utilization", "emulator max concurrency", "target ≥ 98 %");
         slots.RightAligned.UnionWith(Enumerable.Range(1, 6));
         var latency = new TextTable("database", "dials measured", "p50", "p95", "p99", "max", "target p99 ≤ 20 ms", "warm-up dials (cold service): p99, max");
@@ -312,18 +328,18 @@ internal sealed class DispatchScenario : IScenario
         var problems = new List<string>();
         foreach (var r in results)
         {
-            var t = r.Throughput;
-            var rate = t.Completed / t.Elapsed.TotalSeconds;
-            throughput.Add(r.Database, N(t.Calls), Ms(t.Intake.TotalMilliseconds), Ms(t.Elapsed.TotalMilliseconds), N((long)rate), (t.ServiceCpu.TotalMilliseconds / t.Calls).ToString("N2", CultureInfo.InvariantCulture) + " ms", N(t.Completed), N(t.Other),
-                N(t.Stats.MaxConcurrency), rate >= 1000 ? "met" : $"missed ({rate / 1000:P0} of it)");
-            if (t.Completed != t.Calls)
+            var t = r.Throughput.Median;
+            var rate = t.Rate;
+            throughput.Add(r.Database, N(r.Throughput.Calls), Ms(t.Intake.TotalMilliseconds), Ms(t.Elapsed.TotalMilliseconds), N((long)rate), (t.ServiceCpu.TotalMilliseconds / r.Throughput.Calls).ToString("N2", CultureInfo.InvariantCulture) + " ms", N(t.Completed), N(t.Other),
+                N(r.Throughput.Stats.MaxConcurrency), string.Join(", ", r.Throughput.Rounds.Select(round => N((long)round.Rate))), rate >= 1000 ? "met" : $"missed ({rate / 1000:P0} of it)");
+            foreach (var (round, number) in r.Throughput.Rounds.Select((round, i) => (round, i + 1)).Where(x => x.round.Completed != r.Throughput.Calls))
             {
-                problems.Add($"{r.Database} throughput: {t.Completed:N0} of {t.Calls:N0} calls completed ({t.Other:N0} in another terminal state)");
+                problems.Add($"{r.Database} throughput, round {number}: {round.Completed:N0} of {r.Throughput.Calls:N0} calls completed ({round.Other:N0} in another terminal state)");
             }
 
-            if (t.Stats.MaxConcurrency > ThroughputLimit)
+            if (r.Throughput.Stats.MaxConcurrency > ThroughputLimit)
             {
-                problems.Add($"{r.Database} throughput: the emulator saw {t.Stats.MaxConcurrency} concurrent calls, above the limit of {ThroughputLimit}");
+                problems.Add($"{r.Database} throughput: the emulator saw {r.Throughput.Stats.MaxConcurrency} concurrent calls, above the limit of {ThroughputLimit}");
             }
 
             var s = r.Slots;
@@ -372,6 +388,9 @@ internal sealed class DispatchScenario : IScenario
                 "(`ELEVENLABS_CONCURRENCY_LIMIT` = `CALLS_WORKER_CONCURRENCY` = the limit). Completion = `GET /calls?limit=1&status=completed` → `pagination.total` every 200 ms.")
             .AppendLine()
             .AppendLine($"(a) Throughput: {calls:N0} zero-length calls (ring 0 ms, duration 0 ms), limit {ThroughputLimit}, posted as {ThroughputBulks} bulks (`concurrency: {BulkConcurrencyMax}` each); time from the first POST until every call is `completed`. " +
+                (rounds > 1
+                    ? $"{rounds} such rounds, one after another on the same service (each with numbers of its own); the row gives the median round by calls/s, and the last but one column every round in order (one round spreads by about ±15 % from run to run on this machine). "
+                    : "One round (`--rounds 1`). ") +
                 (warmupSeconds > 0
                     ? $"Measured after the same service has spent {warmupSeconds} s completing rounds of {WarmupRound:N0} warm-up calls posted the same way, so that it has finished compiling its hot paths at full optimization (a fresh process spends its first tens of seconds doing so); `--warmup-seconds 0` measures it cold."
                     : "Measured on a cold service (`--warmup-seconds 0`)."))
@@ -537,7 +556,16 @@ internal sealed class DispatchScenario : IScenario
             (await Client.GetJsonAsync($"calls?limit=1&status={status}", cancellationToken))["pagination"]?["total"]?.GetValue<long>() ?? -1;
     }
 
-    private sealed record ThroughputResult(int Calls, TimeSpan Intake, TimeSpan Elapsed, long Completed, long Other, EmulatorStats Stats, TimeSpan ServiceCpu);
+    private sealed record ThroughputRound(TimeSpan Intake, TimeSpan Elapsed, long Completed, long Other, TimeSpan ServiceCpu)
+    {
+        public double Rate => Completed / Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The measured rounds in order; <see cref="Median"/> is the middle one by calls/s (the upper middle for an even count).</summary>
+    private sealed record ThroughputResult(int Calls, List<ThroughputRound> Rounds, EmulatorStats Stats)
+    {
+        public ThroughputRound Median => Rounds.OrderBy(r => r.Rate).ElementAt(Rounds.Count / 2);
+    }
 
     private sealed record SlotResult(int Calls, TimeSpan Elapsed, long Completed, long Other, List<long> Samples, EmulatorStats Stats, List<double> Latencies, List<double> ColdLatencies);
 
