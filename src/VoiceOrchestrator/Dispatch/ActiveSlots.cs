@@ -96,6 +96,17 @@ public sealed class ActiveSlots
         }
     }
 
+    public void Claimed(IEnumerable<(Guid Id, ActiveCall Call)> calls)
+    {
+        lock (_gate)
+        {
+            foreach (var (id, call) in calls)
+            {
+                _calls[id] = call;
+            }
+        }
+    }
+
     public void Released(Guid callId)
     {
         lock (_gate)

@@ -100,36 +100,61 @@ public sealed class CallClaimer(
         }
 
         await db.Database.OpenConnectionAsync(cancellationToken);
-        using var turn = await sqliteWrites.EnterForClaimAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (!await lease.FenceAsync(db, cancellationToken))
+        List<ClaimedRow> claimedRows;
+        using (await sqliteWrites.EnterForClaimAsync(cancellationToken))
         {
-            await transaction.RollbackAsync(cancellationToken);
-            logger.LogWarning("Claim abandoned: this instance no longer holds the dispatcher lease");
-            return [];
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (!await lease.FenceAsync(db, cancellationToken))
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                logger.LogWarning("Claim abandoned: this instance no longer holds the dispatcher lease");
+                return [];
+            }
+
+            await db.Calls
+                .Where(c => ids.Contains(c.Id) && c.State == CallState.Queued)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(c => c.State, CallState.Dialing)
+                    .SetProperty(c => c.Attempts, c => c.Attempts + 1)
+                    .SetProperty(c => c.DialedAt, now)
+                    .SetProperty(c => c.UpdatedAt, now)
+                    .SetProperty(c => c.NextAttemptAt, (DateTime?)null)
+                    .SetProperty(c => c.LeaseExpiresAt, leaseUntil), cancellationToken);
+
+            // Read back what was claimed (a call cancelled between the read and the update stays cancelled), only as
+            // much as its event and the view of active calls need: SQLite has one writer, and every other write
+            // waits while this transaction is open.
+            claimedRows = await ClaimedNow(ids, now)
+                .Select(c => new ClaimedRow(c.Id, c.Attempts, new ActiveCall(c.WorkspaceId, c.CampaignId, c.BatchId, c.Lane, c.ToNumber)))
+                .ToListAsync(cancellationToken);
+            var events = claimedRows.Select(c => new CallEvent
+            {
+                CallId = c.Id, FromState = CallState.Queued, ToState = CallState.Dialing, Reason = "claimed", Attempt = c.Attempts, At = now,
+            }).ToList();
+            await BulkInserter.InsertAsync(db, events, cancellationToken);
+            slots.Claimed(claimedRows.Select(c => (c.Id, c.Call)));
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        await db.Calls
-            .Where(c => ids.Contains(c.Id) && c.State == CallState.Queued)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.State, CallState.Dialing)
-                .SetProperty(c => c.Attempts, c => c.Attempts + 1)
-                .SetProperty(c => c.DialedAt, now)
-                .SetProperty(c => c.UpdatedAt, now)
-                .SetProperty(c => c.NextAttemptAt, (DateTime?)null)
-                .SetProperty(c => c.LeaseExpiresAt, leaseUntil), cancellationToken);
-
-        // Read back what was claimed: a call cancelled between the read and the update stays cancelled.
-        var claimed = await db.Calls.Where(c => ids.Contains(c.Id) && c.State == CallState.Dialing && c.DialedAt == now).ToListAsync(cancellationToken);
-        var events = claimed.Select(c => new CallEvent
+        // The whole rows, for the dials, once the writer is free again. Nothing else moves a call out of 'dialing' before
+        // its dial has started; a call that has all the same is not dialed, and leaves the view.
+        var claimedIds = claimedRows.Select(c => c.Id).ToList();
+        var claimed = await ClaimedNow(claimedIds, now).ToListAsync(cancellationToken);
+        if (claimed.Count < claimedIds.Count)
         {
-            CallId = c.Id, FromState = CallState.Queued, ToState = CallState.Dialing, Reason = "claimed", Attempt = c.Attempts, At = now,
-        }).ToList();
-        await BulkInserter.InsertAsync(db, events, cancellationToken);
-        slots.Claimed(claimed);
-        await transaction.CommitAsync(cancellationToken);
+            foreach (var id in claimedIds.Except(claimed.Select(c => c.Id)))
+            {
+                slots.Released(id);
+            }
+        }
+
         return claimed;
     }
+
+    private IQueryable<Call> ClaimedNow(List<Guid> ids, DateTime now) =>
+        db.Calls.Where(c => ids.Contains(c.Id) && c.State == CallState.Dialing && c.DialedAt == now);
+
+    private sealed record ClaimedRow(Guid Id, int Attempts, ActiveCall Call);
 
     /// <summary>
     /// PostgreSQL, one statement (so one round trip, and atomic without a transaction around it): renew the lease if
