@@ -137,9 +137,10 @@ public sealed class CallClaimer(
         }
 
         // The whole rows, for the dials, once the writer is free again. Nothing else moves a call out of 'dialing' before
-        // its dial has started; a call that has all the same is not dialed, and leaves the view.
+        // its dial has started; a call that has all the same is not dialed, and leaves the view. Not cancelled by a
+        // shutdown: the calls are committed as 'dialing' now, and a dial that never starts would leave them to the sweeper.
         var claimedIds = claimedRows.Select(c => c.Id).ToList();
-        var claimed = await ClaimedNow(claimedIds, now).ToListAsync(cancellationToken);
+        var claimed = await ClaimedNow(claimedIds, now).ToListAsync(CancellationToken.None);
         if (claimed.Count < claimedIds.Count)
         {
             foreach (var id in claimedIds.Except(claimed.Select(c => c.Id)))
