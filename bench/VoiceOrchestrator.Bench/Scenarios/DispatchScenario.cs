@@ -517,9 +517,8 @@ internal sealed class DispatchScenario : IScenario
             }
         }
 
-        /// <summary>Polls every 200 ms until completed + other terminal calls reach <paramref name="calls"/>, bounded by <paramref name="timeout"/>.</summary>
         /// <summary>
-        /// Waits until the service counts <paramref name="calls"/> calls as ended. Its counts read every call of the
+        /// Waits until the service counts <paramref name="calls"/> calls as ended (completed or another terminal state), bounded by <paramref name="timeout"/>. Its counts read every call of the
         /// workspace (more with every round), so they are asked for every 2 s only until the emulator has sent a
         /// webhook for each call, and then every 50 ms: polling them every 200 ms throughout cost the service 5–10 %
         /// of a core, growing with the table, on the cores it was being measured on.

@@ -85,16 +85,8 @@ public sealed class ActiveSlots
         }
     }
 
-    public void Claimed(IEnumerable<Call> calls)
-    {
-        lock (_gate)
-        {
-            foreach (var call in calls)
-            {
-                _calls[call.Id] = new ActiveCall(call.WorkspaceId, call.CampaignId, call.BatchId, call.Lane, call.ToNumber);
-            }
-        }
-    }
+    public void Claimed(IEnumerable<Call> calls) =>
+        Claimed(calls.Select(call => (call.Id, new ActiveCall(call.WorkspaceId, call.CampaignId, call.BatchId, call.Lane, call.ToNumber))));
 
     public void Claimed(IEnumerable<(Guid Id, ActiveCall Call)> calls)
     {
