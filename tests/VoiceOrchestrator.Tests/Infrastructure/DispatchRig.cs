@@ -34,12 +34,25 @@ public sealed class DispatchRig : IAsyncDisposable
     public static async Task<DispatchRig> StartAsync(
         DatabaseKind kind, PostgresFixture postgres, SimulatorOptions simulator, IReadOnlyDictionary<string, string?>? settings = null, int instances = 1)
     {
-        var webhookPort = ServiceProcess.FreePort();
-        var emulator = await SimulatorApp.StartAsync(simulator with
+        // The webhook port is picked free and released before the emulator binds a port of its own, which can then be
+        // the same one; the first service would find it taken. Pick again until they differ.
+        int webhookPort;
+        RunningSimulator emulator;
+        while (true)
         {
-            WebhookUrl = $"http://127.0.0.1:{webhookPort}/webhooks/elevenlabs",
-            WebhookSecret = WebhookSecret,
-        });
+            webhookPort = ServiceProcess.FreePort();
+            emulator = await SimulatorApp.StartAsync(simulator with
+            {
+                WebhookUrl = $"http://127.0.0.1:{webhookPort}/webhooks/elevenlabs",
+                WebhookSecret = WebhookSecret,
+            });
+            if (emulator.BaseAddress.Port != webhookPort)
+            {
+                break;
+            }
+
+            await emulator.DisposeAsync();
+        }
         var database = await TestDatabase.CreateAsync(kind, postgres);
         var environment = new Dictionary<string, string?>
         {
