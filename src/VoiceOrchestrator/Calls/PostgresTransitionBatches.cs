@@ -14,8 +14,14 @@ namespace VoiceOrchestrator.Calls;
 /// never share a batch.
 /// </summary>
 public sealed class PostgresTransitionBatches(IOptions<OrchestratorOptions> options, ILogger<PostgresTransitionBatches> logger)
-    : PostgresBatchWriter<PendingTransition, CallState?>(options.Value.Database.ForBatchWriters().ConnectionString, "call transition batches", logger)
+    : PostgresBatchWriter<PendingTransition, CallState?>(options.Value.Database.ForBatchWriters().ConnectionString, "call transition batches", logger, Writers)
 {
+    /// <summary>
+    /// Two batches may be written at once: in a wave of webhooks a transition that arrived during a batch otherwise
+    /// waited for it to end, and that wait was the larger part of a freed slot's way to its next dial.
+    /// </summary>
+    public const int Writers = 2;
+
     /// <summary>
     /// Lock each call that is in one of its transition's expected states, in id order (so that two
     /// batches never wait for each other crosswise), update it, and record its event with the state

@@ -19,8 +19,8 @@ public sealed record DatabaseTarget(DatabaseProvider Provider, string Connection
     /// <summary>Connections the dispatcher's own PostgreSQL pool may open: its claims, its queue reads and its lease.</summary>
     public const int DispatcherPoolSize = 4;
 
-    /// <summary>Connections the batch writers' own PostgreSQL pool may open: one each, for call transitions and for webhook conversations.</summary>
-    public const int BatchWritersPoolSize = 2;
+    /// <summary>Connections the batch writers' own PostgreSQL pool may open: one per writer thread, each keeping its own.</summary>
+    public const int BatchWritersPoolSize = Calls.PostgresTransitionBatches.Writers + 1;
 
     /// <summary>
     /// The same database for the dispatcher: on PostgreSQL a pool of its own (Npgsql keeps one pool per connection

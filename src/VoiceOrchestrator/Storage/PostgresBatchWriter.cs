@@ -10,10 +10,13 @@ namespace VoiceOrchestrator.Storage;
 /// cost, and the one write a freed slot waited for queued behind all the others. The thread has
 /// blocking I/O because a burst of webhooks also fills the thread pool's queue, and a batch waiting
 /// there (once to start, again after each await) held every slot of the wave for tens of milliseconds.
-/// A caller waits for the batch that holds its write. Two writes with one key never share a batch:
-/// the later one waits for the next, so they apply in the order they came.
+/// A caller waits for the batch that holds its write. Two writes with one key never share a batch,
+/// nor are they in two batches at once: the later one waits for a batch after the earlier one's, so
+/// they apply in the order they came.
+/// With more than one writer thread, a write that arrives while a batch is being written starts in a
+/// batch of its own instead of waiting for that one to finish.
 /// </summary>
-public abstract class PostgresBatchWriter<TItem, TResult>(string connectionString, string name, ILogger logger) : IDisposable
+public abstract class PostgresBatchWriter<TItem, TResult>(string connectionString, string name, ILogger logger, int writers = 1) : IDisposable
     where TItem : notnull
 {
     /// <summary>At most this many writes share a batch, so that one batch holds its rows briefly.</summary>
@@ -22,7 +25,10 @@ public abstract class PostgresBatchWriter<TItem, TResult>(string connectionStrin
     /// <summary>Guards the queue; the writer thread waits on it (Monitor.Wait) for work.</summary>
     private readonly object _lock = new();
     private readonly LinkedList<Pending> _queue = new();
-    private Thread? _writer;
+
+    /// <summary>The keys of the writes in batches being written: a later write of one of them waits.</summary>
+    private readonly HashSet<object> _keysInFlight = [];
+    private Thread[]? _writers;
     private bool _stopping;
     private int _batchesTaken;
 
@@ -59,10 +65,13 @@ public abstract class PostgresBatchWriter<TItem, TResult>(string connectionStrin
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
             _queue.AddLast(pending);
-            if (_writer is null)
+            if (_writers is null)
             {
-                _writer = new Thread(WriteWhileRunning) { IsBackground = true, Name = name };
-                _writer.Start();
+                _writers = [.. Enumerable.Range(0, Math.Max(1, writers)).Select(_ => new Thread(WriteWhileRunning) { IsBackground = true, Name = name })];
+                foreach (var writer in _writers)
+                {
+                    writer.Start();
+                }
             }
 
             Monitor.Pulse(_lock);
@@ -74,15 +83,20 @@ public abstract class PostgresBatchWriter<TItem, TResult>(string connectionStrin
     /// <summary>Stops the writer once everything queued is written.</summary>
     public void Dispose()
     {
-        Thread? writer;
+        Thread[] threads;
         lock (_lock)
         {
             _stopping = true;
-            writer = _writer;
-            Monitor.Pulse(_lock);
+            threads = _writers ?? [];
+            Monitor.PulseAll(_lock);
         }
 
-        writer?.Join(TimeSpan.FromSeconds(30));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        foreach (var thread in threads)
+        {
+            thread.Join(Max(deadline - DateTime.UtcNow, TimeSpan.Zero));
+        }
+
         GC.SuppressFinalize(this);
     }
 
@@ -112,11 +126,36 @@ public abstract class PostgresBatchWriter<TItem, TResult>(string connectionStrin
                 }
             }
 
+            Done(batch);
             batch.Clear();
         }
 
         connection?.Dispose();
     }
+
+    /// <summary>The batch's keys are free again; a writer waiting for one of them looks at the queue again.</summary>
+    private void Done(List<Pending> batch)
+    {
+        lock (_lock)
+        {
+            foreach (var pending in batch)
+            {
+                _keysInFlight.Remove(KeyOf(pending.Item));
+            }
+
+            // Stopping, every writer waiting must see it too, or it waits for work that never comes.
+            if (_stopping)
+            {
+                Monitor.PulseAll(_lock);
+            }
+            else if (_queue.Count > 0)
+            {
+                Monitor.Pulse(_lock);
+            }
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>
     /// Writes the batch. If it fails, it changed nothing, so each write is tried again alone: one that cannot be
@@ -168,8 +207,8 @@ public abstract class PostgresBatchWriter<TItem, TResult>(string connectionStrin
     }
 
     /// <summary>
-    /// Waits for writes and takes them in order, leaving a second write of a key for the next batch; false once
-    /// stopping with nothing left to write.
+    /// Waits for writes and takes them in order, leaving a second write of a key (in this batch or in one being
+    /// written) for a later batch; false once stopping with nothing left to write.
     /// </summary>
     private bool TakeBatch(List<Pending> batch)
     {
@@ -177,7 +216,7 @@ public abstract class PostgresBatchWriter<TItem, TResult>(string connectionStrin
         {
             while (true)
             {
-                var keys = new HashSet<object>();
+                var keys = new HashSet<object>(_keysInFlight);
                 var node = _queue.First;
                 while (batch.Count < MaxBatch && node is not null)
                 {
@@ -200,11 +239,16 @@ public abstract class PostgresBatchWriter<TItem, TResult>(string connectionStrin
 
                 if (batch.Count > 0)
                 {
+                    foreach (var pending in batch)
+                    {
+                        _keysInFlight.Add(KeyOf(pending.Item));
+                    }
+
                     _batchesTaken++;
                     return true;
                 }
 
-                if (_stopping)
+                if (_stopping && _queue.Count == 0)
                 {
                     return false;
                 }
