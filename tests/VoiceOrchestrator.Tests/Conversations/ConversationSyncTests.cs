@@ -110,6 +110,35 @@ public sealed class ConversationSyncTests(PostgresFixture postgres) : ApiTestBas
         Assert.Equal(250, await kit.StoredCountAsync());
     }
 
+    /// <summary>
+    /// The provider's answer breaks off midway (a proxy in front of the emulator closes the connection after the first
+    /// bytes of the listing): the run is a failed sync, logged, and the answer a 502, as for an error status.
+    /// </summary>
+    [Fact]
+    public async Task AConnectionLostMidAnswerIsAFailedSyncNotAServerError()
+    {
+        Uri? emulator = null;
+        await using var proxy = await CuttingProxy.StartAsync(() => emulator!);
+        await using var kit = await ConversationKit.StartAsync(StartApiAsync, DatabaseKind.Sqlite, null, ("ELEVENLABS_BASE_URL", proxy.Address.TrimEnd('/')));
+        emulator = kit.Emulator.BaseAddress;
+        kit.Seed(20);
+
+        // Several runs: where the answer breaks off relative to the parser varies from run to run.
+        const int runs = 8;
+        for (var run = 0; run < runs; run++)
+        {
+            var answer = await kit.SyncAsync(1000);
+
+            var problem = await answer.AssertProblemAsync(HttpStatusCode.BadGateway);
+            Assert.Equal("failed", problem.GetProperty("sync").GetProperty("sync").Str("status"));
+        }
+
+        var logs = await kit.Service.QueryDbAsync(db => db.SyncLogs.Where(l => l.WorkspaceId == kit.Workspace.Id).ToListAsync());
+        Assert.Equal(runs, logs.Count);
+        Assert.All(logs, log => Assert.Equal(("failed", 0, true), (log.Status, log.RecordsSynced, log.Error is not null)));
+        Assert.Equal(runs, proxy.Cut);
+    }
+
     [Fact]
     public async Task TheLimitBoundsTheRunAndIsValidated()
     {

@@ -73,7 +73,12 @@ public sealed partial class ElevenLabsClient(HttpClient http, ILogger<ElevenLabs
         AddQuery(query, "call_start_before_unix", startedBeforeUnix?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         AddQuery(query, "user_id", userId);
         AddQuery(query, "cursor", cursor);
-        var page = await http.GetFromJsonAsync<ConversationPage>("v1/convai/conversations?" + string.Join('&', query), ElevenLabsWire.Json, cancellationToken);
+        // Read whole before parsing, as the other reads are: a connection lost midway then always fails as an
+        // HttpRequestException. Parsed from the stream, it surfaced now and then as an IOException, which callers
+        // took for a fault of the service (a 500 from a manual sync) rather than the provider's.
+        using var response = await http.GetAsync("v1/convai/conversations?" + string.Join('&', query), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        var page = await response.Content.ReadFromJsonAsync<ConversationPage>(ElevenLabsWire.Json, cancellationToken);
         return page ?? new ConversationPage([], false, null);
     }
 
