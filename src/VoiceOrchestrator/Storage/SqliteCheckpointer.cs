@@ -123,13 +123,17 @@ public sealed class SqliteCheckpointer(string connectionString, TimeProvider clo
             return;
         }
 
+        // An attempt that found the log in use changes nothing and is made again at the next checkpoint.
         if (paused && (logPages >= _largeLogPages || _fileLeftLarge))
         {
-            _fileLeftLarge = (await RunAsync(connection, "TRUNCATE", cancellationToken)).Busy && _fileLeftLarge;
+            if (!(await RunAsync(connection, "TRUNCATE", cancellationToken)).Busy)
+            {
+                _fileLeftLarge = false;
+            }
         }
-        else if (!paused && logPages >= _largeLogPages)
+        else if (logPages >= _largeLogPages && !(await RunAsync(connection, "RESTART", cancellationToken)).Busy)
         {
-            _fileLeftLarge |= !(await RunAsync(connection, "RESTART", cancellationToken)).Busy;
+            _fileLeftLarge = true;
         }
     }
 

@@ -53,6 +53,7 @@ public sealed class DispatchRig : IAsyncDisposable
 
             await emulator.DisposeAsync();
         }
+
         var database = await TestDatabase.CreateAsync(kind, postgres);
         var environment = new Dictionary<string, string?>
         {
