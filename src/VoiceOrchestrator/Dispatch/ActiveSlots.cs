@@ -6,12 +6,14 @@ namespace VoiceOrchestrator.Dispatch;
 
 /// <summary>
 /// The dispatcher's view of the calls holding slots, kept so that a dispatch cycle does not read
-/// every active row again. It only ever over-counts: claims are added before their dial starts,
-/// a release made in this process removes its call after the release has committed, and the whole
-/// view is re-read from the database every <see cref="RefreshInterval"/> (which also catches
-/// releases made by other instances). Over-counting can delay a dial; it can never exceed a limit.
-/// A release made while the view is being re-read is applied again to what was read, so that a
-/// read that began before the release committed cannot bring its call back for a whole interval.
+/// every active row again. It only ever over-counts: calls a claim has chosen are reserved before
+/// their claim commits, committed claims are added before their dial starts, a release made in this
+/// process removes its call after the release has committed, and the whole view is re-read from the
+/// database every <see cref="RefreshInterval"/> (which also catches releases made by other instances).
+/// Over-counting can delay a dial; it can never exceed a limit.
+/// Reservations are kept apart from what a re-read replaces. A claim committed or a release made while
+/// the view is being re-read is applied again to what was read, so that a read that began before it
+/// committed can neither drop a claimed call nor bring a released one back for a whole interval.
 /// </summary>
 public sealed class ActiveSlots
 {
@@ -19,16 +21,19 @@ public sealed class ActiveSlots
 
     private readonly Lock _gate = new();
     private Dictionary<Guid, ActiveCall> _calls = [];
-    private HashSet<Guid>? _releasedDuringRead;
+    private readonly Dictionary<Guid, ActiveCall> _reserved = [];
+
+    /// <summary>While a re-read is under way: the calls claimed (true) or released (false) since it began, the last change of each.</summary>
+    private Dictionary<Guid, (bool Claimed, ActiveCall Call)>? _changedDuringRead;
 
     public long? RefreshedAt { get; private set; }
 
     public async Task RefreshAsync(OrchestratorDbContext db, long timestamp, CancellationToken cancellationToken)
     {
-        var releasedDuringRead = new HashSet<Guid>();
+        var changedDuringRead = new Dictionary<Guid, (bool Claimed, ActiveCall Call)>();
         lock (_gate)
         {
-            _releasedDuringRead = releasedDuringRead;
+            _changedDuringRead = changedDuringRead;
         }
 
         try
@@ -38,7 +43,20 @@ public sealed class ActiveSlots
                 .ToListAsync(cancellationToken);
             lock (_gate)
             {
-                _calls = rows.Where(r => !releasedDuringRead.Contains(r.Id)).ToDictionary(r => r.Id, r => r.Call);
+                var calls = rows.ToDictionary(r => r.Id, r => r.Call);
+                foreach (var (id, change) in changedDuringRead)
+                {
+                    if (change.Claimed)
+                    {
+                        calls[id] = change.Call;
+                    }
+                    else
+                    {
+                        calls.Remove(id);
+                    }
+                }
+
+                _calls = calls;
                 RefreshedAt = timestamp;
             }
         }
@@ -46,7 +64,7 @@ public sealed class ActiveSlots
         {
             lock (_gate)
             {
-                _releasedDuringRead = null;
+                _changedDuringRead = null;
             }
         }
     }
@@ -54,6 +72,7 @@ public sealed class ActiveSlots
     /// <summary>
     /// True when the database holds fewer active calls than this view: a release made by another
     /// instance (or one still being applied here). A count on the active-call index, far cheaper than re-reading the rows.
+    /// Reservations are not counted: their claims may not have committed yet.
     /// </summary>
     public async Task<bool> ReleasedElsewhereAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
     {
@@ -67,7 +86,7 @@ public sealed class ActiveSlots
         return active < known;
     }
 
-    /// <summary>Forgets everything; the next cycle reads the database again.</summary>
+    /// <summary>Forgets every committed call; the next cycle reads the database again. Reservations stay: their claims are still under way.</summary>
     public void Invalidate()
     {
         lock (_gate)
@@ -77,11 +96,45 @@ public sealed class ActiveSlots
         }
     }
 
+    /// <summary>Every call holding a slot or reserved for a claim under way.</summary>
     public List<ActiveCall> Snapshot()
     {
         lock (_gate)
         {
-            return [.. _calls.Values];
+            return [.. _calls.Values, .. _reserved.Values];
+        }
+    }
+
+    /// <summary>The calls reserved for claims under way, which are still queued in the database until those claims commit.</summary>
+    public List<ActiveCall> Reserved()
+    {
+        lock (_gate)
+        {
+            return [.. _reserved.Values];
+        }
+    }
+
+    /// <summary>Holds slots for calls a claim has chosen, from before its commit until <see cref="Claimed(IEnumerable{ValueTuple{Guid, ActiveCall}})"/> or <see cref="Unreserve"/>.</summary>
+    public void Reserve(IEnumerable<(Guid Id, ActiveCall Call)> calls)
+    {
+        lock (_gate)
+        {
+            foreach (var (id, call) in calls)
+            {
+                _reserved[id] = call;
+            }
+        }
+    }
+
+    /// <summary>Drops the reservations of a claim that has ended; those of calls it claimed have already become slots.</summary>
+    public void Unreserve(IEnumerable<Guid> callIds)
+    {
+        lock (_gate)
+        {
+            foreach (var id in callIds)
+            {
+                _reserved.Remove(id);
+            }
         }
     }
 
@@ -95,6 +148,8 @@ public sealed class ActiveSlots
             foreach (var (id, call) in calls)
             {
                 _calls[id] = call;
+                _reserved.Remove(id);
+                _changedDuringRead?[id] = (true, call);
             }
         }
     }
@@ -104,7 +159,7 @@ public sealed class ActiveSlots
         lock (_gate)
         {
             _calls.Remove(callId);
-            _releasedDuringRead?.Add(callId);
+            _changedDuringRead?[callId] = (false, default);
         }
     }
 }

@@ -7,9 +7,11 @@ using VoiceOrchestrator.Storage;
 namespace VoiceOrchestrator.Dispatch;
 
 /// <summary>
-/// One dispatch cycle's database work: read the active calls and due groups, plan admissions,
-/// pick calls (skipping numbers already in a call), and commit them as <c>dialing</c>, fenced by
-/// the dispatcher lease, before any provider request is sent.
+/// One claim's database work, in two steps: <see cref="ChooseAsync"/> plans admissions from the queue
+/// snapshot and the view of active calls, reads the candidates and picks calls (skipping numbers already
+/// in a call), reserving their slots; <see cref="CommitAsync"/> commits them as <c>dialing</c>, fenced by
+/// the dispatcher lease, before any provider request is sent. The dispatcher may choose the next claim
+/// while one commits: the reservations keep both within every limit.
 /// </summary>
 public sealed class CallClaimer(
     DispatchDbContext db, DispatcherLeaseKeeper lease, ActiveSlots slots, SqliteWriteGate sqliteWrites, IOptions<OrchestratorOptions> options, TimeProvider clock,
@@ -18,7 +20,7 @@ public sealed class CallClaimer(
     /// <summary>Extra candidates fetched per group, to step over numbers that are already in a call.</summary>
     private const int Slack = 4;
 
-    public async Task<List<Call>> ClaimAsync(QueueSnapshot snapshot, int capacity, int remoteActive, int rotation, CancellationToken cancellationToken)
+    public async Task<ClaimChoice> ChooseAsync(QueueSnapshot snapshot, int capacity, int remoteActive, int rotation, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         // Microsecond precision: PostgreSQL keeps no finer, and the claim reads its rows back by this value.
@@ -32,19 +34,23 @@ public sealed class CallClaimer(
         var quotas = AdmissionPlan.Quotas(snapshot.Groups, active, limits, capacity, rotation);
         if (quotas.Count == 0)
         {
-            return [];
+            return new ClaimChoice([], now);
         }
 
+        // Calls reserved by a claim still committing are queued in the database yet, first in their groups: read past them.
+        var reserved = slots.Reserved().CountBy(call => new QueueGroup(call.WorkspaceId, call.CampaignId, call.BatchId, call.Lane))
+            .ToDictionary(pair => pair.Key, pair => pair.Value);
         var busyNumbers = active.Select(a => (a.WorkspaceId, a.ToNumber)).ToHashSet();
-        var chosen = new List<QueueCandidate>();
+        var chosen = new List<(QueueCandidate Call, QueueGroup Group)>();
         // First every group at once without the list of busy numbers (usually long, rarely hit), filtering here; only
         // when busy numbers crowd out a group's read is that group read again stepping over all of them.
-        var firstReads = await QueueView.CandidatesAsync(db, [.. quotas.Select(q => (q.Key, q.Value + Slack))], now, cancellationToken);
+        var firstReads = await QueueView.CandidatesAsync(
+            db, [.. quotas.Select(q => (q.Key, q.Value + Slack + reserved.GetValueOrDefault(q.Key)))], now, cancellationToken);
         foreach (var (group, quota) in quotas)
         {
-            var read = quota + Slack;
+            var read = quota + Slack + reserved.GetValueOrDefault(group);
             var candidates = firstReads.GetValueOrDefault(group) ?? [];
-            var taken = Take(candidates, quota, busyNumbers, chosen);
+            var taken = Take(candidates, group, quota, busyNumbers, chosen);
             var skipped = candidates.Count - taken;
             var ranDry = candidates.Count < read;
             if (taken < quota && !ranDry)
@@ -52,7 +58,7 @@ public sealed class CallClaimer(
                 // Numbers taken just now are busy too, so the second read cannot return them again.
                 var busyHere = busyNumbers.Where(b => b.WorkspaceId == group.WorkspaceId).Select(b => b.ToNumber).ToList();
                 var more = await QueueView.CandidatesAsync(db, group, now, quota - taken + Slack, busyHere, cancellationToken);
-                taken += Take(more, quota - taken, busyNumbers, chosen);
+                taken += Take(more, group, quota - taken, busyNumbers, chosen);
                 // Whatever this read left, calls to busy numbers still wait behind it.
                 skipped = 1;
             }
@@ -61,16 +67,14 @@ public sealed class CallClaimer(
             snapshot.Consumed(group, ranDry && skipped == 0 ? null : taken);
         }
 
-        if (chosen.Count == 0)
-        {
-            return [];
-        }
-
-        return await CommitAsync(chosen, now, cancellationToken);
+        var calls = chosen.Select(c => (c.Call.Id, new ActiveCall(c.Group.WorkspaceId, c.Group.CampaignId, c.Group.BatchId, c.Group.Lane, c.Call.ToNumber))).ToList();
+        slots.Reserve(calls);
+        return new ClaimChoice([.. calls.Select(c => c.Id)], now);
     }
 
     /// <summary>Takes up to <paramref name="quota"/> candidates whose numbers are not in a call, marking their numbers busy.</summary>
-    private static int Take(List<QueueCandidate> candidates, int quota, HashSet<(string WorkspaceId, string ToNumber)> busyNumbers, List<QueueCandidate> chosen)
+    private static int Take(
+        List<QueueCandidate> candidates, QueueGroup group, int quota, HashSet<(string WorkspaceId, string ToNumber)> busyNumbers, List<(QueueCandidate Call, QueueGroup Group)> chosen)
     {
         var taken = 0;
         foreach (var call in candidates)
@@ -82,7 +86,7 @@ public sealed class CallClaimer(
 
             if (busyNumbers.Add((call.WorkspaceId, call.ToNumber)))
             {
-                chosen.Add(call);
+                chosen.Add((call, group));
                 taken++;
             }
         }
@@ -90,9 +94,24 @@ public sealed class CallClaimer(
         return taken;
     }
 
-    private async Task<List<Call>> CommitAsync(List<QueueCandidate> chosen, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Commits a choice as <c>dialing</c> and returns the calls claimed (a call cancelled since it was chosen is not);
+    /// its reservations become slots or are dropped.
+    /// </summary>
+    public async Task<List<Call>> CommitAsync(ClaimChoice choice, CancellationToken cancellationToken)
     {
-        var ids = chosen.Select(c => c.Id).ToList();
+        try
+        {
+            return choice.CallIds.Count == 0 ? [] : await CommitChosenAsync([.. choice.CallIds], choice.At, cancellationToken);
+        }
+        finally
+        {
+            slots.Unreserve(choice.CallIds);
+        }
+    }
+
+    private async Task<List<Call>> CommitChosenAsync(List<Guid> ids, DateTime now, CancellationToken cancellationToken)
+    {
         var leaseUntil = now + DialLease;
         if (db.Database.IsNpgsql())
         {

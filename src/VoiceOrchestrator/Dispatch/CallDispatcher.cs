@@ -10,9 +10,11 @@ namespace VoiceOrchestrator.Dispatch;
 /// <summary>
 /// The dispatcher loop. Every instance runs it; only the holder of the dispatcher lease claims
 /// calls and sweeps leases. The sweep runs in a loop of its own: it may wait on the provider, and
-/// claiming must not wait for it. Claimed calls are dialed by up to CALLS_WORKER_CONCURRENCY concurrent
-/// requests. On shutdown it stops claiming, lets requests in flight finish (bounded), records
-/// their outcome and gives the lease up.
+/// claiming must not wait for it. A claim is chosen in the loop and committed beside it, so that the
+/// next claim can be chosen while one commits (a slot freed meanwhile does not wait for that commit);
+/// one commit is under way at a time. Claimed calls are dialed by up to CALLS_WORKER_CONCURRENCY concurrent
+/// requests. On shutdown it stops claiming, lets the commit under way and the requests in flight
+/// finish (bounded), records their outcome and gives the lease up.
 /// </summary>
 public sealed class CallDispatcher(
     IServiceScopeFactory scopes,
@@ -36,6 +38,12 @@ public sealed class CallDispatcher(
 
     /// <summary>Provider requests not yet answered: at most CALLS_WORKER_CONCURRENCY.</summary>
     private int _requestsInFlight;
+
+    /// <summary>Calls chosen by a claim whose dials have not started yet: they count against CALLS_WORKER_CONCURRENCY too.</summary>
+    private int _chosenNotDialed;
+
+    /// <summary>The claim being committed, if any; it never throws.</summary>
+    private Task _commit = Task.CompletedTask;
 
     private readonly QueueSnapshot _snapshot = new();
     private Task<SnapshotRead?>? _ageRefresh;
@@ -82,6 +90,7 @@ public sealed class CallDispatcher(
             }
         }
 
+        await _commit;
         await sweeping;
     }
 
@@ -181,13 +190,28 @@ public sealed class CallDispatcher(
     /// <summary>One claim; true when it claimed calls and could claim more at once.</summary>
     private async Task<bool> DispatchOnceAsync(CancellationToken cancellationToken)
     {
-        var freeWorkers = options.Value.CallsWorkerConcurrency - Volatile.Read(ref _requestsInFlight);
+        var freeWorkers = options.Value.CallsWorkerConcurrency - Volatile.Read(ref _requestsInFlight) - Volatile.Read(ref _chosenNotDialed);
         if (freeWorkers <= 0)
         {
             return false;
         }
 
-        await using var scope = scopes.CreateAsyncScope();
+        // Handed to the commit when there is one to make, which then disposes of it.
+        var scope = scopes.CreateAsyncScope();
+        try
+        {
+            return await ChooseAndCommitAsync(scope, freeWorkers, cancellationToken);
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The choice of one claim; its commit runs beside the loop. True when it chose calls and could choose more at once.</summary>
+    private async Task<bool> ChooseAndCommitAsync(AsyncServiceScope scope, int freeWorkers, CancellationToken cancellationToken)
+    {
         var db = scope.ServiceProvider.GetRequiredService<DispatchDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
         if (_ageRefresh is { IsCompleted: true } refreshed)
@@ -216,6 +240,7 @@ public sealed class CallDispatcher(
 
         if (_snapshot.IsEmpty)
         {
+            await scope.DisposeAsync();
             return false;
         }
 
@@ -228,19 +253,59 @@ public sealed class CallDispatcher(
         var capacity = _pacer!.Take(freeWorkers);
         if (capacity == 0)
         {
+            await scope.DisposeAsync();
             return false;
         }
 
-        var claimed = await scope.ServiceProvider.GetRequiredService<CallClaimer>()
-            .ClaimAsync(_snapshot, capacity, remoteActive.Count, _rotation++, cancellationToken);
-        _pacer.Return(capacity - claimed.Count);
-        _waitingForRoom = claimed.Count == 0 && !_snapshot.IsEmpty;
-        foreach (var call in claimed)
+        var claimer = scope.ServiceProvider.GetRequiredService<CallClaimer>();
+        var choice = await claimer.ChooseAsync(_snapshot, capacity, remoteActive.Count, _rotation++, cancellationToken);
+        _pacer.Return(capacity - choice.Count);
+        _waitingForRoom = choice.Count == 0 && !_snapshot.IsEmpty;
+        if (choice.Count == 0)
         {
-            StartDial(call);
+            await scope.DisposeAsync();
+            return false;
         }
 
-        return claimed.Count > 0 && claimed.Count == capacity;
+        Interlocked.Add(ref _chosenNotDialed, choice.Count);
+        // One commit at a time: they would queue on the lease (PostgreSQL) or the writer (SQLite) anyway.
+        await _commit;
+        _commit = CommitAsync(scope, claimer, choice);
+        return choice.Count == capacity;
+    }
+
+    /// <summary>
+    /// Commits a choice and starts its dials. Not cancelled by a shutdown: the shutdown waits for it, so that calls
+    /// committed as <c>dialing</c> are dialed rather than left to the sweeper.
+    /// </summary>
+    private async Task CommitAsync(AsyncServiceScope scope, CallClaimer claimer, ClaimChoice choice)
+    {
+        try
+        {
+            var claimed = await claimer.CommitAsync(choice, CancellationToken.None);
+            _pacer!.Return(choice.Count - claimed.Count);
+            foreach (var call in claimed)
+            {
+                StartDial(call);
+            }
+
+            if (claimed.Count < choice.Count)
+            {
+                // Slots held for calls not claimed after all are free again.
+                signal.SlotFreed();
+            }
+        }
+        catch (Exception ex)
+        {
+            // Nothing was committed, or what was is left to the sweeper, as when a claim fails in the loop.
+            logger.LogError(ex, "Committing a claim of {Count} calls failed", choice.Count);
+            signal.SlotFreed();
+        }
+        finally
+        {
+            Interlocked.Add(ref _chosenNotDialed, -choice.Count);
+            await scope.DisposeAsync();
+        }
     }
 
     /// <summary>The snapshot's content read on a connection of its own; null when the read failed (the next one tries again).</summary>
