@@ -138,6 +138,7 @@ public sealed class ActiveSlots
         }
     }
 
+    /// <summary>Turns committed claims into slots. Called only after the commit, so that a re-read that began before it cannot drop them.</summary>
     public void Claimed(IEnumerable<Call> calls) =>
         Claimed(calls.Select(call => (call.Id, new ActiveCall(call.WorkspaceId, call.CampaignId, call.BatchId, call.Lane, call.ToNumber))));
 

@@ -151,8 +151,10 @@ public sealed class CallClaimer(
                 CallId = c.Id, FromState = CallState.Queued, ToState = CallState.Dialing, Reason = "claimed", Attempt = c.Attempts, At = now,
             }).ToList();
             await BulkInserter.InsertAsync(db, events, cancellationToken);
-            slots.Claimed(claimedRows.Select(c => (c.Id, c.Call)));
             await transaction.CommitAsync(cancellationToken);
+            // Only once committed: a re-read of the active calls that began before the commit would not see them, and
+            // until then their reservations count them.
+            slots.Claimed(claimedRows.Select(c => (c.Id, c.Call)));
         }
 
         // The whole rows, for the dials, once the writer is free again. Nothing else moves a call out of 'dialing' before

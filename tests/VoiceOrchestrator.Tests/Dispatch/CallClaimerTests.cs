@@ -1,0 +1,124 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using VoiceOrchestrator.Calls;
+using VoiceOrchestrator.Configuration;
+using VoiceOrchestrator.Dispatch;
+using VoiceOrchestrator.Storage;
+using VoiceOrchestrator.Tests.Infrastructure;
+
+namespace VoiceOrchestrator.Tests.Dispatch;
+
+/// <summary>
+/// The dispatcher re-reads the active calls while a claim commits. Until the commit, that read cannot
+/// see the claim's calls, so the view must go on counting them by their reservations; turning them
+/// into slots before the commit would let the read drop them, and the next claim exceed the limit.
+/// </summary>
+public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase(postgres)
+{
+    [Theory]
+    [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task ARefreshJustBeforeAClaimCommitsStillCountsItsCalls(DatabaseKind kind)
+    {
+        await using var factory = await StartAsync(kind);
+        var services = factory.Services;
+        var lease = services.GetRequiredService<DispatcherLeaseKeeper>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!lease.IsHeld && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(lease.IsHeld);
+        var ids = await InsertQueuedCallsAsync(factory, 3);
+        var slots = new ActiveSlots();
+        slots.Reserve(ids.Select((id, i) => (id, new ActiveCall("ws_claimer", null, null, CallLane.Bulk, Number(i)))));
+
+        var countedBeforeCommit = -1;
+        var database = services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Database;
+        var beforeCommit = new BeforeCommit(async () =>
+        {
+            await using var other = NewContext<OrchestratorDbContext>(database);
+            await slots.RefreshAsync(other, 0, CancellationToken.None);
+            countedBeforeCommit = slots.Snapshot().Count;
+        });
+        await using var db = NewContext<DispatchDbContext>(database, beforeCommit);
+        var claimer = new CallClaimer(
+            db, lease, slots, services.GetRequiredService<SqliteWriteGate>(), services.GetRequiredService<IOptions<OrchestratorOptions>>(),
+            TimeProvider.System, NullLogger<CallClaimer>.Instance);
+
+        var now = DateTime.UtcNow;
+        var claimed = await claimer.CommitAsync(new ClaimChoice(ids, new DateTime(now.Ticks - now.Ticks % 10, DateTimeKind.Utc)), CancellationToken.None);
+
+        Assert.Equal(3, claimed.Count);
+        Assert.True(beforeCommit.Ran, "the claim committed in a transaction of its own");
+        Assert.Equal(3, countedBeforeCommit);
+        Assert.Equal(3, slots.Snapshot().Count);
+        Assert.Empty(slots.Reserved());
+    }
+
+    private static string Number(int i) => "+1555123" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<List<Guid>> InsertQueuedCallsAsync(OrchestratorFactory factory, int count)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+        var now = DateTime.UtcNow;
+        var calls = Enumerable.Range(0, count).Select(i => new Call
+        {
+            Id = Guid.CreateVersion7(), WorkspaceId = "ws_claimer", Lane = CallLane.Bulk, State = CallState.Queued, MaxAttempts = 1,
+            AgentId = "agent", AgentPhoneNumberId = "phnum", ToNumber = Number(i), CreatedAt = now, UpdatedAt = now,
+            // Not due for an hour, so that the running service's own dispatcher leaves them to this test.
+            NextAttemptAt = now.AddHours(1),
+        }).ToList();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await BulkInserter.InsertAsync(db, calls, CancellationToken.None);
+        await transaction.CommitAsync();
+        return [.. calls.Select(c => c.Id)];
+    }
+
+    private static TContext NewContext<TContext>(DatabaseTarget database, params IInterceptor[] interceptors)
+        where TContext : DbContext
+    {
+        var builder = new DbContextOptionsBuilder<TContext>();
+        StorageServiceCollectionExtensions.Configure(builder, database);
+        builder.AddInterceptors(interceptors);
+        return (TContext)Activator.CreateInstance(typeof(TContext), builder.Options)!;
+    }
+
+    /// <summary>Runs an action just before a transaction commits (SQLite's claim), or before a command that commits on its own (PostgreSQL's one-statement claim).</summary>
+    private sealed class BeforeCommit(Func<Task> action) : DbTransactionInterceptor, IDbCommandInterceptor
+    {
+        public bool Ran { get; private set; }
+
+        public override async ValueTask<InterceptionResult> TransactionCommittingAsync(
+            DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            await RunOnceAsync();
+            return result;
+        }
+
+        public async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            if (command.Transaction is null && command.CommandText.Contains("dispatcher_lease", StringComparison.Ordinal))
+            {
+                await RunOnceAsync();
+            }
+
+            return result;
+        }
+
+        private async Task RunOnceAsync()
+        {
+            if (!Ran)
+            {
+                Ran = true;
+                await action();
+            }
+        }
+    }
+}
