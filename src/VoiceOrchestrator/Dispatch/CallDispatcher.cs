@@ -269,10 +269,12 @@ public sealed class CallDispatcher(
         }
 
         Interlocked.Add(ref _chosenNotDialed, choice.Count);
+        // Asked before the commit starts: the commit disposes of the scope, and with it this context.
+        var oneWriter = !db.Database.IsNpgsql();
         // One commit at a time: they would queue on the lease anyway.
         await _commit;
         _commit = CommitAsync(scope, claimer, choice);
-        if (!db.Database.IsNpgsql())
+        if (oneWriter)
         {
             // SQLite's one writer sets the pace: claims chosen during a commit are smaller, so there are more of them for
             // the writer to take, and its latency target is met without the overlap (see BENCHMARKS.md).
