@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VoiceOrchestrator.Calls;
 using VoiceOrchestrator.Configuration;
@@ -199,19 +198,39 @@ public sealed class CallDispatcher(
 
         // Handed to the commit when there is one to make, which then disposes of it.
         var scope = scopes.CreateAsyncScope();
+        Claim? claim;
         try
         {
-            return await ChooseAndCommitAsync(scope, freeWorkers, cancellationToken);
+            claim = await ChooseAsync(scope, freeWorkers, cancellationToken);
         }
         catch
         {
             await scope.DisposeAsync();
             throw;
         }
+
+        if (claim is null)
+        {
+            await scope.DisposeAsync();
+            return false;
+        }
+
+        Interlocked.Add(ref _chosenNotDialed, claim.Choice.Count);
+        // One commit at a time: they would queue on the lease anyway.
+        await _commit;
+        _commit = CommitAsync(scope, claim.Claimer, claim.Choice);
+        if (options.Value.Database.Provider == DatabaseProvider.Sqlite)
+        {
+            // SQLite's one writer sets the pace: claims chosen during a commit are smaller, so there are more of them for
+            // the writer to take, and its latency target is met without the overlap (see BENCHMARKS.md).
+            await _commit;
+        }
+
+        return claim.Choice.Count == claim.Capacity;
     }
 
-    /// <summary>The choice of one claim; its commit runs beside the loop. True when it chose calls and could choose more at once.</summary>
-    private async Task<bool> ChooseAndCommitAsync(AsyncServiceScope scope, int freeWorkers, CancellationToken cancellationToken)
+    /// <summary>The calls of one claim, chosen and reserved, with the claimer that commits them; null when there are none to choose.</summary>
+    private async Task<Claim?> ChooseAsync(AsyncServiceScope scope, int freeWorkers, CancellationToken cancellationToken)
     {
         var db = scope.ServiceProvider.GetRequiredService<DispatchDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
@@ -241,8 +260,7 @@ public sealed class CallDispatcher(
 
         if (_snapshot.IsEmpty)
         {
-            await scope.DisposeAsync();
-            return false;
+            return null;
         }
 
         if (Due(slots.RefreshedAt, ActiveSlots.RefreshInterval)
@@ -254,34 +272,14 @@ public sealed class CallDispatcher(
         var capacity = _pacer!.Take(freeWorkers);
         if (capacity == 0)
         {
-            await scope.DisposeAsync();
-            return false;
+            return null;
         }
 
         var claimer = scope.ServiceProvider.GetRequiredService<CallClaimer>();
         var choice = await claimer.ChooseAsync(_snapshot, capacity, remoteActive.Count, _rotation++, cancellationToken);
         _pacer.Return(capacity - choice.Count);
         _waitingForRoom = choice.Count == 0 && !_snapshot.IsEmpty;
-        if (choice.Count == 0)
-        {
-            await scope.DisposeAsync();
-            return false;
-        }
-
-        Interlocked.Add(ref _chosenNotDialed, choice.Count);
-        // Asked before the commit starts: the commit disposes of the scope, and with it this context.
-        var oneWriter = !db.Database.IsNpgsql();
-        // One commit at a time: they would queue on the lease anyway.
-        await _commit;
-        _commit = CommitAsync(scope, claimer, choice);
-        if (oneWriter)
-        {
-            // SQLite's one writer sets the pace: claims chosen during a commit are smaller, so there are more of them for
-            // the writer to take, and its latency target is met without the overlap (see BENCHMARKS.md).
-            await _commit;
-        }
-
-        return choice.Count == capacity;
+        return choice.Count == 0 ? null : new Claim(claimer, choice, capacity);
     }
 
     /// <summary>
@@ -394,6 +392,9 @@ public sealed class CallDispatcher(
     private bool Due(long? last, TimeSpan interval) => last is not { } timestamp || clock.GetElapsedTime(timestamp) >= interval;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>A claim's chosen calls, the claimer (and through its scope, the connection) that commits them, and the capacity it was chosen for.</summary>
+    private sealed record Claim(CallClaimer Claimer, ClaimChoice Choice, int Capacity);
 
     /// <summary>What a refresh of the queue snapshot read, and when it began.</summary>
     private sealed record SnapshotRead(List<QueuedGroup> Groups, Dictionary<string, int> WorkspaceLimits, long At);

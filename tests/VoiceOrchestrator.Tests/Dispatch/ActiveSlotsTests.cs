@@ -89,13 +89,8 @@ public sealed class ActiveSlotsTests(PostgresFixture postgres) : ServiceTestBase
         Assert.Equal([retried], slots.Snapshot());
     }
 
-    private static OrchestratorDbContext OpenContext(OrchestratorFactory factory, HeldReads reads)
-    {
-        var builder = new DbContextOptionsBuilder<OrchestratorDbContext>();
-        StorageServiceCollectionExtensions.Configure(builder, factory.Services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Database);
-        builder.AddInterceptors(reads);
-        return new OrchestratorDbContext(builder.Options);
-    }
+    private static OrchestratorDbContext OpenContext(OrchestratorFactory factory, HeldReads reads) =>
+        TestDbContexts.Open<OrchestratorDbContext>(factory.Services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Database, reads);
 
     private static async Task<Guid> InsertDialingCallAsync(OrchestratorFactory factory, string number)
     {

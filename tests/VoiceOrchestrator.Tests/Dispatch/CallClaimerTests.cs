@@ -41,11 +41,11 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
         var database = services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Database;
         var beforeCommit = new BeforeCommit(async () =>
         {
-            await using var other = NewContext<OrchestratorDbContext>(database);
+            await using var other = TestDbContexts.Open<OrchestratorDbContext>(database);
             await slots.RefreshAsync(other, 0, CancellationToken.None);
             countedBeforeCommit = slots.Snapshot().Count;
         });
-        await using var db = NewContext<DispatchDbContext>(database, beforeCommit);
+        await using var db = TestDbContexts.Open<DispatchDbContext>(database, beforeCommit);
         var claimer = new CallClaimer(
             db, lease, slots, services.GetRequiredService<SqliteWriteGate>(), services.GetRequiredService<IOptions<OrchestratorOptions>>(),
             TimeProvider.System, NullLogger<CallClaimer>.Instance);
@@ -78,15 +78,6 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
         await BulkInserter.InsertAsync(db, calls, CancellationToken.None);
         await transaction.CommitAsync();
         return [.. calls.Select(c => c.Id)];
-    }
-
-    private static TContext NewContext<TContext>(DatabaseTarget database, params IInterceptor[] interceptors)
-        where TContext : DbContext
-    {
-        var builder = new DbContextOptionsBuilder<TContext>();
-        StorageServiceCollectionExtensions.Configure(builder, database);
-        builder.AddInterceptors(interceptors);
-        return (TContext)Activator.CreateInstance(typeof(TContext), builder.Options)!;
     }
 
     /// <summary>Runs an action just before a transaction commits (SQLite's claim), or before a command that commits on its own (PostgreSQL's one-statement claim).</summary>
