@@ -62,10 +62,36 @@ public sealed class CallTransitions(
 
     private static readonly ConcurrentDictionary<string, string> SqliteEventSqlByStates = new(StringComparer.Ordinal);
 
-    public async Task<TransitionResult> ApplyAsync(
+    public Task<TransitionResult> ApplyAsync(
+        Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, CancellationToken cancellationToken) =>
+        ApplyAsync(callId, from, to, reason, change, clock.GetUtcNow().UtcDateTime, cancellationToken);
+
+    /// <summary>
+    /// A move to a final state that the provider itself reported (a signed webhook, or its conversation record). The
+    /// provider no longer counts the call, so its slot is freed for this process's dispatcher at once rather than after
+    /// the commit: the next dial need not wait for this write. The call's number stays busy until the commit.
+    /// </summary>
+    public Task<TransitionResult> ApplyEndedAtProviderAsync(
         Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, CancellationToken cancellationToken)
     {
+        if (!to.IsTerminal())
+        {
+            throw new ArgumentOutOfRangeException(nameof(to), to, "Only a final state ends a call at the provider.");
+        }
+
+        // The time first, so that the event of the end is never later than a dial into the slot it frees.
         var now = clock.GetUtcNow().UtcDateTime;
+        if (slots.EndedAtProvider(callId))
+        {
+            signal.SlotFreed();
+        }
+
+        return ApplyAsync(callId, from, to, reason, change, now, cancellationToken);
+    }
+
+    private async Task<TransitionResult> ApplyAsync(
+        Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken)
+    {
         var previous = db.Database.IsNpgsql()
             ? await ApplyPostgresAsync(callId, from, to, reason, change, now, cancellationToken)
             : await ApplySqliteAsync(callId, from, to, reason, change, now, cancellationToken);

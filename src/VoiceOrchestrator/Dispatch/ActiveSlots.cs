@@ -6,11 +6,14 @@ namespace VoiceOrchestrator.Dispatch;
 
 /// <summary>
 /// The dispatcher's view of the calls holding slots, kept so that a dispatch cycle does not read
-/// every active row again. It only ever over-counts: calls a claim has chosen are reserved before
-/// their claim commits, committed claims are added before their dial starts, a release made in this
-/// process removes its call after the release has committed, and the whole view is re-read from the
-/// database every <see cref="RefreshInterval"/> (which also catches releases made by other instances).
-/// Over-counting can delay a dial; it can never exceed a limit.
+/// every active row again. It counts at least every call the provider counts: calls a claim has chosen
+/// are reserved before their claim commits, committed claims are added before their dial starts, a
+/// release made in this process removes its call after the release has committed, and the whole view is
+/// re-read from the database every <see cref="RefreshInterval"/> (which also catches releases made by
+/// other instances). The one release that comes before its commit is the provider's own word that a call
+/// has ended (<see cref="EndedAtProvider"/>): the provider no longer counts that call, so its slot is free at
+/// once, while its number stays busy until the release commits (the database allows one active call per
+/// number). Over-counting can delay a dial; it can never exceed a limit.
 /// Reservations are kept apart from what a re-read replaces. A claim committed or a release made while
 /// the view is being re-read is applied again to what was read, so that a read that began before it
 /// committed can neither drop a claimed call nor bring a released one back for a whole interval.
@@ -22,6 +25,9 @@ public sealed class ActiveSlots
     private readonly Lock _gate = new();
     private Dictionary<Guid, ActiveCall> _calls = [];
     private readonly Dictionary<Guid, ActiveCall> _reserved = [];
+
+    /// <summary>Calls the provider has said are over, whose release has not committed yet: no slot, but a busy number.</summary>
+    private readonly Dictionary<Guid, ActiveCall> _ending = [];
 
     /// <summary>While a re-read is under way: the calls claimed (true) or released (false) since it began, the last change of each.</summary>
     private Dictionary<Guid, (bool Claimed, ActiveCall Call)>? _changedDuringRead;
@@ -44,6 +50,7 @@ public sealed class ActiveSlots
             lock (_gate)
             {
                 var calls = rows.ToDictionary(r => r.Id, r => r.Call);
+                var read = calls.Keys.ToHashSet();
                 foreach (var (id, change) in changedDuringRead)
                 {
                     if (change.Claimed)
@@ -53,6 +60,19 @@ public sealed class ActiveSlots
                     else
                     {
                         calls.Remove(id);
+                    }
+                }
+
+                foreach (var id in _ending.Keys.ToList())
+                {
+                    // Still active in what was read: its release has yet to commit. Otherwise it has.
+                    if (read.Contains(id))
+                    {
+                        calls.Remove(id);
+                    }
+                    else
+                    {
+                        _ending.Remove(id);
                     }
                 }
 
@@ -72,14 +92,15 @@ public sealed class ActiveSlots
     /// <summary>
     /// True when the database holds fewer active calls than this view: a release made by another
     /// instance (or one still being applied here). A count on the active-call index, far cheaper than re-reading the rows.
-    /// Reservations are not counted: their claims may not have committed yet.
+    /// Reservations are not counted: their claims may not have committed yet. Calls whose end has yet to commit are:
+    /// the database still counts them.
     /// </summary>
     public async Task<bool> ReleasedElsewhereAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
     {
         int known;
         lock (_gate)
         {
-            known = _calls.Count;
+            known = _calls.Count + _ending.Count;
         }
 
         var active = await QueueView.CountActiveCallsAsync(db, cancellationToken);
@@ -92,6 +113,7 @@ public sealed class ActiveSlots
         lock (_gate)
         {
             _calls = [];
+            _ending.Clear();
             RefreshedAt = null;
         }
     }
@@ -102,6 +124,15 @@ public sealed class ActiveSlots
         lock (_gate)
         {
             return [.. _calls.Values, .. _reserved.Values];
+        }
+    }
+
+    /// <summary>The calls whose numbers a claim must not dial: every call of <see cref="Snapshot"/>, and the calls whose end has yet to commit.</summary>
+    public List<ActiveCall> BusyNumbers()
+    {
+        lock (_gate)
+        {
+            return [.. _calls.Values, .. _reserved.Values, .. _ending.Values];
         }
     }
 
@@ -155,12 +186,34 @@ public sealed class ActiveSlots
         }
     }
 
+    /// <summary>A release has committed: the call holds neither a slot nor its number any more.</summary>
     public void Released(Guid callId)
     {
         lock (_gate)
         {
             _calls.Remove(callId);
+            _ending.Remove(callId);
             _changedDuringRead?[callId] = (false, default);
+        }
+    }
+
+    /// <summary>
+    /// The provider has said the call is over (its signed webhook, or its conversation record), and the release is
+    /// about to be written: the slot is free now, the number stays busy until <see cref="Released"/>. True when the
+    /// call held a slot here.
+    /// </summary>
+    public bool EndedAtProvider(Guid callId)
+    {
+        lock (_gate)
+        {
+            if (!_calls.Remove(callId, out var call))
+            {
+                return false;
+            }
+
+            _ending[callId] = call;
+            _changedDuringRead?[callId] = (false, default);
+            return true;
         }
     }
 }

@@ -28,7 +28,7 @@ public sealed class CallSettlement(Storage.OrchestratorDbContext db, CallTransit
             }, cancellationToken);
         }
 
-        return transitions.ApplyAsync(callId, Open, outcome.State, reason, new CallChange
+        return transitions.ApplyEndedAtProviderAsync(callId, Open, outcome.State, reason, new CallChange
         {
             ConversationId = outcome.ConversationId,
             Ended = true,
@@ -63,7 +63,7 @@ public sealed class CallSettlement(Storage.OrchestratorDbContext db, CallTransit
             "no-answer" or "no_answer" => CallState.NoAnswer,
             _ => CallState.Failed,
         };
-        return transitions.ApplyAsync(callId, Open, state, "call_initiation_failure", new CallChange
+        return transitions.ApplyEndedAtProviderAsync(callId, Open, state, "call_initiation_failure", new CallChange
         {
             ConversationId = conversationId,
             FailureReason = failureReason ?? "unknown",

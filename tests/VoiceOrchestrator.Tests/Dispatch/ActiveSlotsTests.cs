@@ -89,6 +89,48 @@ public sealed class ActiveSlotsTests(PostgresFixture postgres) : ServiceTestBase
         Assert.Equal([retried], slots.Snapshot());
     }
 
+    [Fact]
+    public async Task ACallEndedAtTheProviderDuringARefreshKeepsItsNumberBusyUntilARereadNoLongerFindsIt()
+    {
+        await using var factory = await StartAsync(DatabaseKind.Sqlite);
+        var slots = new ActiveSlots();
+        var ending = await InsertDialingCallAsync(factory, "+15550000005");
+
+        var reads = new HeldReads();
+        await using (var db = OpenContext(factory, reads))
+        {
+            var refresh = slots.RefreshAsync(db, 0, CancellationToken.None);
+            await reads.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.False(slots.EndedAtProvider(ending), "not in the view before its first read");
+            reads.Release.SetResult();
+            await refresh.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        Assert.Single(slots.Snapshot());
+        reads = new HeldReads();
+        await using (var db = OpenContext(factory, reads))
+        {
+            var refresh = slots.RefreshAsync(db, 0, CancellationToken.None);
+            await reads.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            // The read has found the call still active: its end has not been written yet.
+            Assert.True(slots.EndedAtProvider(ending));
+            reads.Release.SetResult();
+            await refresh.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        Assert.Empty(slots.Snapshot());
+        Assert.Equal("+15550000005", Assert.Single(slots.BusyNumbers()).ToNumber);
+
+        // Its end is written by another instance (so no release here): the next read that no longer finds it frees the number.
+        await using (var db = OpenContext(factory, new HeldReads(hold: false)))
+        {
+            await db.Calls.Where(c => c.Id == ending).ExecuteUpdateAsync(u => u.SetProperty(c => c.State, CallState.Completed));
+            await slots.RefreshAsync(db, 0, CancellationToken.None);
+        }
+
+        Assert.Empty(slots.BusyNumbers());
+    }
+
     private static OrchestratorDbContext OpenContext(OrchestratorFactory factory, HeldReads reads) =>
         TestDbContexts.Open<OrchestratorDbContext>(factory.Services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Database, reads);
 

@@ -25,14 +25,7 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
     {
         await using var factory = await StartAsync(kind);
         var services = factory.Services;
-        var lease = services.GetRequiredService<DispatcherLeaseKeeper>();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!lease.IsHeld && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(lease.IsHeld);
+        var lease = await HeldLeaseAsync(services);
         var ids = await InsertQueuedCallsAsync(factory, 3);
         var slots = new ActiveSlots();
         slots.Reserve(ids.Select((id, i) => (id, new ActiveCall("ws_claimer", null, null, CallLane.Bulk, Number(i)))));
@@ -58,6 +51,90 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
         Assert.Equal(3, countedBeforeCommit);
         Assert.Equal(3, slots.Snapshot().Count);
         Assert.Empty(slots.Reserved());
+    }
+
+    /// <summary>
+    /// A call the provider has ended frees its slot before its end is written, so the next dial need not wait for that
+    /// write; its number stays busy until then, because the database allows one active call per number (and a claim
+    /// that broke that rule would fail).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task ACallEndedAtTheProviderFreesItsSlotAtOnceAndItsNumberOnceItsEndCommits(DatabaseKind kind)
+    {
+        await using var factory = await StartAsync(kind, new Dictionary<string, string?> { ["ELEVENLABS_CONCURRENCY_LIMIT"] = "1" });
+        var services = factory.Services;
+        var lease = await HeldLeaseAsync(services);
+        var now = DateTime.UtcNow;
+        var ending = await InsertCallAsync(factory, Number(0), CallState.Dialing, now);
+        var sameNumber = await InsertCallAsync(factory, Number(0), CallState.Queued, now);
+        var otherNumber = await InsertCallAsync(factory, Number(1), CallState.Queued, now);
+
+        var database = services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Database;
+        await using var db = TestDbContexts.Open<DispatchDbContext>(database);
+        var slots = new ActiveSlots();
+        // Two hours on, when the queued calls are due for this test's claimer (and not before, for the service's own).
+        var clock = new Reporting.ManualClock(new DateTimeOffset(now.AddHours(2)));
+        var claimer = new CallClaimer(
+            db, lease, slots, services.GetRequiredService<SqliteWriteGate>(), services.GetRequiredService<IOptions<OrchestratorOptions>>(),
+            clock, NullLogger<CallClaimer>.Instance);
+
+        async Task<IReadOnlyList<Guid>> ChooseAsync()
+        {
+            await slots.RefreshAsync(db, 0, CancellationToken.None);
+            var snapshot = new QueueSnapshot();
+            snapshot.Replace(await QueueView.DueGroupsAsync(db, clock.GetUtcNow().UtcDateTime, CancellationToken.None), new Dictionary<string, int>(), 0);
+            var choice = await claimer.ChooseAsync(snapshot, capacity: 10, remoteActive: 0, rotation: 0, CancellationToken.None);
+            slots.Unreserve(choice.CallIds);
+            return choice.CallIds;
+        }
+
+        Assert.Empty(await ChooseAsync());
+
+        Assert.True(slots.EndedAtProvider(ending));
+        // The slot is free, even after a re-read that still finds the call active; its number is not.
+        Assert.Equal([otherNumber], await ChooseAsync());
+
+        await using (var other = TestDbContexts.Open<OrchestratorDbContext>(database))
+        {
+            await other.Calls.Where(c => c.Id == ending).ExecuteUpdateAsync(u => u.SetProperty(c => c.State, CallState.Completed));
+        }
+
+        slots.Released(ending);
+        Assert.Equal([sameNumber], await ChooseAsync());
+    }
+
+    private static async Task<DispatcherLeaseKeeper> HeldLeaseAsync(IServiceProvider services)
+    {
+        var lease = services.GetRequiredService<DispatcherLeaseKeeper>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!lease.IsHeld && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(lease.IsHeld);
+        return lease;
+    }
+
+    private static async Task<Guid> InsertCallAsync(OrchestratorFactory factory, string number, CallState state, DateTime now)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
+        var call = new Call
+        {
+            Id = Guid.CreateVersion7(), WorkspaceId = "ws_claimer", Lane = CallLane.Bulk, State = state, MaxAttempts = 1,
+            AgentId = "agent", AgentPhoneNumberId = "phnum", ToNumber = number, CreatedAt = now, UpdatedAt = now,
+            Attempts = state == CallState.Dialing ? 1 : 0,
+            DialedAt = state == CallState.Dialing ? now : null,
+            // Far off, so that the running service's sweeper leaves the dialing call alone and its dispatcher the queued ones.
+            LeaseExpiresAt = state == CallState.Dialing ? now.AddHours(1) : null,
+            NextAttemptAt = state == CallState.Queued ? now.AddHours(1) : null,
+        };
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await BulkInserter.InsertAsync(db, [call], CancellationToken.None);
+        await transaction.CommitAsync();
+        return call.Id;
     }
 
     private static string Number(int i) => "+1555123" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
