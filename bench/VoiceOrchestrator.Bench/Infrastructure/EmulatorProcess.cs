@@ -98,6 +98,20 @@ internal sealed class EmulatorProcess : IAsyncDisposable
             Long(json, "activeCalls"), Long(json, "maxConcurrency"), Long(json, "acceptedDials"), Long(json, "completed"), Long(json, "webhooksSent"));
     }
 
+    /// <summary>
+    /// GET /_sim/conversations: for each conversation the emulator holds, the <c>user_id</c> its dial sent (the service's
+    /// call id), when the dial was accepted and when the conversation ended.
+    /// </summary>
+    public async Task<List<(string? UserId, DateTimeOffset StartedAt, DateTimeOffset? EndedAt)>> ConversationTimesAsync(int limit, CancellationToken cancellationToken)
+    {
+        var text = await _http.GetStringAsync($"_sim/conversations?limit={limit}", cancellationToken);
+        var json = JsonNode.Parse(text) as JsonArray ?? throw new InvalidOperationException("GET /_sim/conversations answered no array.");
+        return [.. json.Select(c => (
+            c!["request"]?["conversation_initiation_client_data"]?["user_id"] is JsonValue user ? user.GetValue<string>() : null,
+            c["startedAt"]!.GetValue<DateTimeOffset>(),
+            c["endedAt"] is JsonValue ended ? ended.GetValue<DateTimeOffset>() : (DateTimeOffset?)null))];
+    }
+
     public string LogTail(int lines = 20)
     {
         try

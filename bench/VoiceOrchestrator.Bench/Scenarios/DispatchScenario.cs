@@ -187,9 +187,22 @@ internal sealed class DispatchScenario : IScenario
             var events = await run.Database.CallEventsAsync(cancellationToken);
             var latencies = DialLatencies([.. events.Where(e => e.At >= measuredFrom)]);
             var coldLatencies = DialLatencies([.. events.Where(e => e.At < measuredFrom)]);
+            // The emulator's side: when it accepted each dial and ended each conversation (which sends the webhook).
+            var conversations = (await run.Emulator.ConversationTimesAsync(warmupCalls + calls + 1_000, cancellationToken))
+                .Where(c => c.StartedAt.UtcDateTime >= measuredFrom).ToList();
+            var accepted = conversations.Select(c => c.StartedAt.UtcDateTime).ToList();
+            var serviceEnds = events.Where(e => e.At >= measuredFrom && Array.IndexOf(TerminalStates, e.State) >= 0).Select(e => e.At);
+            var toAcceptedLatencies = NextDialLatencies(serviceEnds, accepted, calls);
+            var providerLatencies = NextDialLatencies(conversations.Where(c => c.EndedAt is not null).Select(c => c.EndedAt!.Value.UtcDateTime), accepted, calls);
+            // Each call's own way from its claim's choice to the emulator: the claim's commit and the dial's request.
+            var chosenAt = events.Where(e => e.At >= measuredFrom && e.State == "dialing")
+                .GroupBy(e => e.CallId, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Max(e => e.At), StringComparer.OrdinalIgnoreCase);
+            var chosenToAccepted = conversations
+                .Where(c => c.UserId is not null && chosenAt.ContainsKey(c.UserId))
+                .Select(c => (c.StartedAt.UtcDateTime - chosenAt[c.UserId!]).TotalMilliseconds).ToList();
             BenchContext.Log($"{run.Database.Name}: slots: {completed:N0} completed after {elapsed.TotalMilliseconds:N0} ms, {samples.Count} samples while calls waited, " +
                 $"average {(samples.Count == 0 ? 0 : samples.Average()) / SlotLimit:P1}, emulator max concurrency {stats.MaxConcurrency}, {latencies.Count:N0} dial latencies");
-            return new SlotResult(calls, elapsed, completed, other, samples, stats, latencies, coldLatencies);
+            return new SlotResult(calls, elapsed, completed, other, samples, stats, latencies, coldLatencies, toAcceptedLatencies, providerLatencies, chosenToAccepted);
         }
         catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -289,6 +302,40 @@ internal sealed class DispatchScenario : IScenario
         return latencies;
     }
 
+    /// <summary>
+    /// For each dial: the time since the latest end before it, counted only when fewer than <paramref name="calls"/> had
+    /// been dialed at that end (so a call was waiting for the slot it freed).
+    /// </summary>
+    private static List<double> NextDialLatencies(IEnumerable<DateTime> ends, IEnumerable<DateTime> dials, int calls)
+    {
+        var moments = dials.Select(at => (At: at, Dial: true)).Concat(ends.Select(at => (At: at, Dial: false)))
+            .OrderBy(m => m.At).ThenBy(m => m.Dial)
+            .ToList();
+        var latencies = new List<double>();
+        var dialed = 0;
+        DateTime? lastEnd = null;
+        var waitingAtLastEnd = false;
+        foreach (var (at, dial) in moments)
+        {
+            if (dial)
+            {
+                if (lastEnd is { } ended && waitingAtLastEnd)
+                {
+                    latencies.Add((at - ended).TotalMilliseconds);
+                }
+
+                dialed++;
+            }
+            else
+            {
+                lastEnd = at;
+                waitingAtLastEnd = dialed < calls;
+            }
+        }
+
+        return latencies;
+    }
+
     private static byte[] BuildBody(int count, int firstNumber, int concurrency)
     {
         var buffer = new ArrayBufferWriter<byte>(count * 64 + 512);
@@ -325,6 +372,8 @@ internal sealed class DispatchScenario : IScenario
         slots.RightAligned.UnionWith(Enumerable.Range(1, 6));
         var latency = new TextTable("database", "dials measured", "p50", "p95", "p99", "max", "target p99 ≤ 20 ms", "warm-up dials (cold service): p99, max");
         latency.RightAligned.UnionWith(Enumerable.Range(1, 5));
+        var providerLatency = new TextTable("database", "from", "to", "dials measured", "p50", "p95", "p99", "max", "p99 ≤ 20 ms");
+        providerLatency.RightAligned.UnionWith(Enumerable.Range(3, 5));
         var problems = new List<string>();
         foreach (var r in results)
         {
@@ -367,12 +416,32 @@ internal sealed class DispatchScenario : IScenario
                 var p99 = Percentile(sorted, 0.99);
                 latency.Add(r.Database, N(sorted.Length), Ms1(Percentile(sorted, 0.50)), Ms1(Percentile(sorted, 0.95)), Ms1(p99), Ms1(sorted[^1]), p99 <= 20 ? "met" : "missed", Cold(s.ColdLatencies));
             }
+
+            foreach (var (from, to, values) in new[]
+            {
+                ("webhook processed (terminal event)", "next dial accepted by the emulator", s.ToAcceptedLatencies),
+                ("conversation ended at the emulator", "next dial accepted by the emulator", s.ProviderLatencies),
+                ("a call's claim chosen (dialing event)", "its dial accepted by the emulator", s.ChosenToAccepted),
+            })
+            {
+                if (values.Count == 0)
+                {
+                    providerLatency.Add(r.Database, from, to, "0", "–", "–", "–", "–", "no data");
+                    continue;
+                }
+
+                var sorted = values.Order().ToArray();
+                var p99 = Percentile(sorted, 0.99);
+                providerLatency.Add(r.Database, from, to, N(sorted.Length), Ms1(Percentile(sorted, 0.50)), Ms1(Percentile(sorted, 0.95)),
+                    Ms1(p99), Ms1(sorted[^1]), p99 <= 20 ? "yes" : "no");
+            }
         }
 
         var console = new StringBuilder()
             .AppendLine().AppendLine($"dispatch (a) throughput: {calls:N0} zero-length calls, limit {ThroughputLimit}").AppendLine().Append(throughput.ToConsole())
             .AppendLine().AppendLine($"dispatch (b) slot utilization: {slotCalls:N0} calls of {SlotCallMs} ms, limit {SlotLimit}").AppendLine().Append(slots.ToConsole())
-            .AppendLine().AppendLine("dispatch (c) slot freed (terminal event) → next dialing event, from (b)'s call_events").AppendLine().Append(latency.ToConsole());
+            .AppendLine().AppendLine("dispatch (c) slot freed (terminal event) → next dialing event, from (b)'s call_events").AppendLine().Append(latency.ToConsole())
+            .AppendLine().AppendLine("dispatch (c) to the dial's arrival at the emulator").AppendLine().Append(providerLatency.ToConsole());
         problems.ForEach(p => console.AppendLine("CHECK FAILED: " + p));
 
         var machine = context.Machine;
@@ -410,7 +479,13 @@ internal sealed class DispatchScenario : IScenario
                 "(the processed webhook that freed a slot), counted only when a call was waiting at that terminal event (more `queued` than `dialing` events so far). " +
                 "The last column measures the warm-up's own dials the same way: the first seconds of a fresh process, while it still compiles its hot paths.")
             .AppendLine()
-            .Append(latency.ToMarkdown());
+            .Append(latency.ToMarkdown())
+            .AppendLine()
+            .AppendLine("The same from the provider's side, which takes in every step in between (the emulator sending the webhook, the service receiving and " +
+                "verifying it, the claim's commit and the dial's request): for each conversation the emulator accepted during (b), the time since the latest " +
+                "conversation it ended before (its end sends the webhook), counted only when a call was still waiting at that end. Both times are the emulator's.")
+            .AppendLine()
+            .Append(providerLatency.ToMarkdown());
         problems.ForEach(p => markdown.AppendLine().AppendLine("**Check failed:** " + p));
         return new ScenarioReport(console.ToString(), markdown.ToString(), problems.Count == 0);
     }
@@ -582,7 +657,7 @@ internal sealed class DispatchScenario : IScenario
         public ThroughputRound Median => Rounds.OrderBy(r => r.Rate).ElementAt(Rounds.Count / 2);
     }
 
-    private sealed record SlotResult(int Calls, TimeSpan Elapsed, long Completed, long Other, List<long> Samples, EmulatorStats Stats, List<double> Latencies, List<double> ColdLatencies);
+    private sealed record SlotResult(int Calls, TimeSpan Elapsed, long Completed, long Other, List<long> Samples, EmulatorStats Stats, List<double> Latencies, List<double> ColdLatencies, List<double> ToAcceptedLatencies, List<double> ProviderLatencies, List<double> ChosenToAccepted);
 
     private sealed record DatabaseResult(string Database, ThroughputResult Throughput, SlotResult Slots);
 }
