@@ -481,9 +481,10 @@ internal sealed class DispatchScenario : IScenario
             .AppendLine()
             .Append(latency.ToMarkdown())
             .AppendLine()
-            .AppendLine("The same from the provider's side, which takes in every step in between (the emulator sending the webhook, the service receiving and " +
-                "verifying it, the claim's commit and the dial's request): for each conversation the emulator accepted during (b), the time since the latest " +
-                "conversation it ended before (its end sends the webhook), counted only when a call was still waiting at that end. Both times are the emulator's.")
+            .AppendLine("The same up to the dial's arrival at the emulator, which takes in the claim's commit and the dial's request as well: for each conversation the " +
+                "emulator accepted during (b) (its own clock), the time since the latest processed webhook before it (the terminal event, as above), or since the latest " +
+                "conversation the emulator ended before it (which takes in the emulator sending the webhook too), counted only when a call was still waiting at that " +
+                "moment; and for each call, the time from its claim's choice (its `dialing` event) to its dial's arrival. Service and emulator share the machine's clock.")
             .AppendLine()
             .Append(providerLatency.ToMarkdown());
         problems.ForEach(p => markdown.AppendLine().AppendLine("**Check failed:** " + p));
