@@ -66,9 +66,10 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
         var services = factory.Services;
         var lease = await HeldLeaseAsync(services);
         var now = DateTime.UtcNow;
-        var ending = await InsertCallAsync(factory, Number(0), CallState.Dialing, now);
-        var sameNumber = await InsertCallAsync(factory, Number(0), CallState.Queued, now);
-        var otherNumber = await InsertCallAsync(factory, Number(1), CallState.Queued, now);
+        var ending = await InsertCallAsync(factory, Number(0), CallState.Dialing, now, order: 0);
+        // The queue is first in, first out by id: the call to the same number comes first.
+        var sameNumber = await InsertCallAsync(factory, Number(0), CallState.Queued, now, order: 1);
+        var otherNumber = await InsertCallAsync(factory, Number(1), CallState.Queued, now, order: 2);
 
         var database = services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Database;
         await using var db = TestDbContexts.Open<DispatchDbContext>(database);
@@ -117,13 +118,14 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
         return lease;
     }
 
-    private static async Task<Guid> InsertCallAsync(OrchestratorFactory factory, string number, CallState state, DateTime now)
+    private static async Task<Guid> InsertCallAsync(OrchestratorFactory factory, string number, CallState state, DateTime now, int order)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
         var call = new Call
         {
-            Id = Guid.CreateVersion7(), WorkspaceId = "ws_claimer", Lane = CallLane.Bulk, State = state, MaxAttempts = 1,
+            // Ids made within one millisecond are in no particular order; a millisecond apart, they are in this one.
+            Id = Guid.CreateVersion7(new DateTimeOffset(now, TimeSpan.Zero).AddMilliseconds(order)), WorkspaceId = "ws_claimer", Lane = CallLane.Bulk, State = state, MaxAttempts = 1,
             AgentId = "agent", AgentPhoneNumberId = "phnum", ToNumber = number, CreatedAt = now, UpdatedAt = now,
             Attempts = state == CallState.Dialing ? 1 : 0,
             DialedAt = state == CallState.Dialing ? now : null,
