@@ -140,6 +140,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>The log lines at error level or above (the service logs JSON to its console).</summary>
+    public List<string> ErrorLines() =>
+        [.. Output.Split('\n').Where(line => line.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || line.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal))];
+
     public string Tail(int lines = 40) => string.Join('\n', Output.Split('\n').TakeLast(lines));
 
     /// <summary>Creates a workspace with one agent and one number; returns its key.</summary>
