@@ -6,8 +6,9 @@ namespace VoiceOrchestrator.Dispatch;
 /// for up to 100 ms a turn; queued here, the next write starts the moment the last one commits.
 /// Writes elsewhere still meet the busy handler, which is why it stays configured. Unused on PostgreSQL.
 /// A claim goes ahead of the queue: when many webhooks land at once, their settlements would
-/// otherwise hold back the one write that fills the slots they free. There is one dispatcher loop,
-/// so claims come one at a time and every other write still gets its turn between two of them.
+/// otherwise hold back the one write that fills the slots they free. So does the dispatcher's lease,
+/// which the same loop waits for. There is one dispatcher loop, so these come one at a time and every
+/// other write still gets its turn between two of them.
 /// </summary>
 public sealed class SqliteWriteGate
 {
@@ -25,7 +26,7 @@ public sealed class SqliteWriteGate
 
     public Task<IDisposable> EnterAsync(CancellationToken cancellationToken) => EnterAsync(ahead: false, cancellationToken);
 
-    /// <summary>The dispatcher's claim: next in line, ahead of writes already waiting.</summary>
+    /// <summary>The dispatcher loop's own writes (its claims and its lease): next in line, ahead of writes already waiting.</summary>
     public Task<IDisposable> EnterForClaimAsync(CancellationToken cancellationToken) => EnterAsync(ahead: true, cancellationToken);
 
     private async Task<IDisposable> EnterAsync(bool ahead, CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
     {
         await using var factory = await StartAsync(kind);
         var services = factory.Services;
-        var lease = await HeldLeaseAsync(services);
+        var lease = await DispatchKit.HeldLeaseAsync(services);
         var ids = await InsertQueuedCallsAsync(factory, 3);
         var slots = new ActiveSlots();
         slots.Reserve(ids.Select((id, i) => (id, new ActiveCall("ws_claimer", null, null, CallLane.Bulk, Number(i)))));
@@ -64,7 +64,7 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
     {
         await using var factory = await StartAsync(kind, new Dictionary<string, string?> { ["ELEVENLABS_CONCURRENCY_LIMIT"] = "1" });
         var services = factory.Services;
-        var lease = await HeldLeaseAsync(services);
+        var lease = await DispatchKit.HeldLeaseAsync(services);
         var now = DateTime.UtcNow;
         var ending = await InsertCallAsync(factory, Number(0), CallState.Dialing, now, order: 0);
         // The queue is first in, first out by id: the call to the same number comes first.
@@ -103,19 +103,6 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
 
         slots.Released(ending);
         Assert.Equal([sameNumber], await ChooseAsync());
-    }
-
-    private static async Task<DispatcherLeaseKeeper> HeldLeaseAsync(IServiceProvider services)
-    {
-        var lease = services.GetRequiredService<DispatcherLeaseKeeper>();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!lease.IsHeld && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(lease.IsHeld);
-        return lease;
     }
 
     private static async Task<Guid> InsertCallAsync(OrchestratorFactory factory, string number, CallState state, DateTime now, int order)

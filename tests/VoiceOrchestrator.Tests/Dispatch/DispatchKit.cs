@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net.Http.Json;
 using System.Text.Json;
+using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Simulator;
 using VoiceOrchestrator.Tests.Infrastructure;
 
@@ -205,4 +207,18 @@ internal static class DispatchKit
     /// <summary>Settings that make lapsed leases and ambiguous dials resolve within a test's time.</summary>
     public static Dictionary<string, string?> Settings(params (string Name, string Value)[] settings) =>
         settings.ToDictionary(s => s.Name, s => (string?)s.Value);
+
+    /// <summary>The service's dispatcher lease, once this instance holds it (within 20 s).</summary>
+    public static async Task<DispatcherLeaseKeeper> HeldLeaseAsync(IServiceProvider services)
+    {
+        var lease = services.GetRequiredService<DispatcherLeaseKeeper>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!lease.IsHeld && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(lease.IsHeld);
+        return lease;
+    }
 }
