@@ -306,35 +306,13 @@ internal sealed class DispatchScenario : IScenario
     /// For each dial: the time since the latest end before it, counted only when fewer than <paramref name="calls"/> had
     /// been dialed at that end (so a call was waiting for the slot it freed).
     /// </summary>
-    private static List<double> NextDialLatencies(IEnumerable<DateTime> ends, IEnumerable<DateTime> dials, int calls)
-    {
-        var moments = dials.Select(at => (At: at, Dial: true)).Concat(ends.Select(at => (At: at, Dial: false)))
-            .OrderBy(m => m.At).ThenBy(m => m.Dial)
-            .ToList();
-        var latencies = new List<double>();
-        var dialed = 0;
-        DateTime? lastEnd = null;
-        var waitingAtLastEnd = false;
-        foreach (var (at, dial) in moments)
-        {
-            if (dial)
-            {
-                if (lastEnd is { } ended && waitingAtLastEnd)
-                {
-                    latencies.Add((at - ended).TotalMilliseconds);
-                }
-
-                dialed++;
-            }
-            else
-            {
-                lastEnd = at;
-                waitingAtLastEnd = dialed < calls;
-            }
-        }
-
-        return latencies;
-    }
+    private static List<double> NextDialLatencies(IEnumerable<DateTime> ends, IEnumerable<DateTime> dials, int calls) =>
+        // Every call queued from the start; at equal times an end comes before a dial, as the sort keeps this order.
+        DialLatencies([
+            .. Enumerable.Repeat((CallId: "", State: "queued", At: DateTime.MinValue), calls),
+            .. ends.Select(at => (CallId: "", State: "completed", At: at)),
+            .. dials.Select(at => (CallId: "", State: "dialing", At: at)),
+        ]);
 
     private static byte[] BuildBody(int count, int firstNumber, int concurrency)
     {

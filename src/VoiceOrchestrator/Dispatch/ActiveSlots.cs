@@ -50,7 +50,15 @@ public sealed class ActiveSlots
             lock (_gate)
             {
                 var calls = rows.ToDictionary(r => r.Id, r => r.Call);
-                var read = calls.Keys.ToHashSet();
+                foreach (var id in _ending.Keys.ToList())
+                {
+                    // Still active in what was read: its release has yet to commit, and it holds no slot. Otherwise it has.
+                    if (!calls.Remove(id))
+                    {
+                        _ending.Remove(id);
+                    }
+                }
+
                 foreach (var (id, change) in changedDuringRead)
                 {
                     if (change.Claimed)
@@ -60,19 +68,6 @@ public sealed class ActiveSlots
                     else
                     {
                         calls.Remove(id);
-                    }
-                }
-
-                foreach (var id in _ending.Keys.ToList())
-                {
-                    // Still active in what was read: its release has yet to commit. Otherwise it has.
-                    if (read.Contains(id))
-                    {
-                        calls.Remove(id);
-                    }
-                    else
-                    {
-                        _ending.Remove(id);
                     }
                 }
 
@@ -127,12 +122,15 @@ public sealed class ActiveSlots
         }
     }
 
-    /// <summary>The calls whose numbers a claim must not dial: every call of <see cref="Snapshot"/>, and the calls whose end has yet to commit.</summary>
-    public List<ActiveCall> BusyNumbers()
+    /// <summary>
+    /// The calls whose end has yet to commit: no slot, but their numbers are still busy. Read after <see cref="Snapshot"/>,
+    /// the two hold every busy number, since a call leaves the snapshot's calls for these and leaves these only once released.
+    /// </summary>
+    public List<ActiveCall> Ending()
     {
         lock (_gate)
         {
-            return [.. _calls.Values, .. _reserved.Values, .. _ending.Values];
+            return [.. _ending.Values];
         }
     }
 

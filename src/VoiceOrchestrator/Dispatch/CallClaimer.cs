@@ -40,7 +40,7 @@ public sealed class CallClaimer(
         // Calls reserved by a claim still committing are queued in the database yet, first in their groups: read past them.
         var reserved = slots.Reserved().CountBy(call => new QueueGroup(call.WorkspaceId, call.CampaignId, call.BatchId, call.Lane))
             .ToDictionary(pair => pair.Key, pair => pair.Value);
-        var busyNumbers = slots.BusyNumbers().Select(a => (a.WorkspaceId, a.ToNumber)).ToHashSet();
+        var busyNumbers = active.Concat(slots.Ending()).Select(a => (a.WorkspaceId, a.ToNumber)).ToHashSet();
         var chosen = new List<(QueueCandidate Call, QueueGroup Group)>();
         // First every group at once without the list of busy numbers (usually long, rarely hit), filtering here; only
         // when busy numbers crowd out a group's read is that group read again stepping over all of them.

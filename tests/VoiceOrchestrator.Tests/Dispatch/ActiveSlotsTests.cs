@@ -119,7 +119,7 @@ public sealed class ActiveSlotsTests(PostgresFixture postgres) : ServiceTestBase
         }
 
         Assert.Empty(slots.Snapshot());
-        Assert.Equal("+15550000005", Assert.Single(slots.BusyNumbers()).ToNumber);
+        Assert.Equal("+15550000005", Assert.Single(slots.Ending()).ToNumber);
 
         // Its end is written by another instance (so no release here): the next read that no longer finds it frees the number.
         await using (var db = OpenContext(factory, new HeldReads(hold: false)))
@@ -128,7 +128,7 @@ public sealed class ActiveSlotsTests(PostgresFixture postgres) : ServiceTestBase
             await slots.RefreshAsync(db, 0, CancellationToken.None);
         }
 
-        Assert.Empty(slots.BusyNumbers());
+        Assert.Empty(slots.Ending());
     }
 
     private static OrchestratorDbContext OpenContext(OrchestratorFactory factory, HeldReads reads) =>

@@ -130,20 +130,14 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
 
     private static async Task<List<Guid>> InsertQueuedCallsAsync(OrchestratorFactory factory, int count)
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
         var now = DateTime.UtcNow;
-        var calls = Enumerable.Range(0, count).Select(i => new Call
+        var ids = new List<Guid>();
+        for (var i = 0; i < count; i++)
         {
-            Id = Guid.CreateVersion7(), WorkspaceId = "ws_claimer", Lane = CallLane.Bulk, State = CallState.Queued, MaxAttempts = 1,
-            AgentId = "agent", AgentPhoneNumberId = "phnum", ToNumber = Number(i), CreatedAt = now, UpdatedAt = now,
-            // Not due for an hour, so that the running service's own dispatcher leaves them to this test.
-            NextAttemptAt = now.AddHours(1),
-        }).ToList();
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        await BulkInserter.InsertAsync(db, calls, CancellationToken.None);
-        await transaction.CommitAsync();
-        return [.. calls.Select(c => c.Id)];
+            ids.Add(await InsertCallAsync(factory, Number(i), CallState.Queued, now, order: i));
+        }
+
+        return ids;
     }
 
     /// <summary>Runs an action just before a transaction commits (SQLite's claim), or before a command that commits on its own (PostgreSQL's one-statement claim).</summary>
