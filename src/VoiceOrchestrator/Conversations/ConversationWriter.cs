@@ -85,7 +85,7 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
 
     private async Task<int> UpsertOneAsync(ConversationUpsert upsert, CancellationToken cancellationToken)
     {
-        if (db.Database.IsNpgsql())
+        if (db.Database.IsPostgres())
         {
             return await postgresBatches.UpsertAsync(upsert, cancellationToken);
         }
@@ -114,7 +114,7 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
 
     private async Task<int> WriteAsync(IReadOnlyList<Conversation> rows, CancellationToken cancellationToken)
     {
-        var sqlite = !db.Database.IsNpgsql();
+        var sqlite = !db.Database.IsPostgres();
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>
         {

@@ -31,7 +31,7 @@ public static class BulkInserter
         var table = entityType.GetTableName()!;
         var columns = BulkColumn.For(entityType);
         var connection = db.Database.GetDbConnection();
-        if (db.Database.IsNpgsql())
+        if (db.Database.IsPostgres())
         {
             await CopyAsync((NpgsqlConnection)connection, table, columns, rows, cancellationToken);
         }
