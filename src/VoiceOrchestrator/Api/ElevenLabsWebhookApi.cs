@@ -15,8 +15,6 @@ namespace VoiceOrchestrator.Api;
 /// </summary>
 public static class ElevenLabsWebhookApi
 {
-    private const int InitialBufferLimit = 1 << 20;
-
     public static IEndpointRouteBuilder MapElevenLabsWebhookApi(this IEndpointRouteBuilder app)
     {
         foreach (var route in new[] { "/webhooks/elevenlabs", "/webhook/elevenlabs" })
@@ -36,8 +34,7 @@ public static class ElevenLabsWebhookApi
     public static async Task<IResult> ReceiveAsync(
         HttpContext http, ProviderEventHandler handler, IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<ProviderEventHandler> logger, CancellationToken cancellationToken)
     {
-        // Sized from the declared length (bounded: it is the client's word), so that a transcript is not copied once per doubling.
-        using var buffer = new MemoryStream((int)Math.Clamp(http.Request.ContentLength ?? 0, 0, InitialBufferLimit));
+        using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, cancellationToken);
         // The buffer itself, not a copy: a transcript's body is several kilobytes, and a wave of webhooks arrives at once.
         var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);

@@ -92,7 +92,7 @@ public sealed class CallTransitions(
     private async Task<TransitionResult> ApplyAsync(
         Guid callId, IReadOnlyCollection<CallState> from, CallState to, string reason, CallChange change, DateTime now, CancellationToken cancellationToken)
     {
-        var previous = db.Database.IsPostgres()
+        var previous = db.Database.IsNpgsql()
             ? await ApplyPostgresAsync(callId, from, to, reason, change, now, cancellationToken)
             : await ApplySqliteAsync(callId, from, to, reason, change, now, cancellationToken);
         if (previous is null)
@@ -187,7 +187,7 @@ public sealed class CallTransitions(
         await using var command = await CommandAsync(UpdateSql, callId, cancellationToken);
         Add(command, "@expected", expected.ToWire());
         AddChange(command, expected, change, now);
-        using var turn = db.Database.IsPostgres() ? null : await sqliteWrites.EnterAsync(cancellationToken);
+        using var turn = db.Database.IsNpgsql() ? null : await sqliteWrites.EnterAsync(cancellationToken);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -197,7 +197,7 @@ public sealed class CallTransitions(
         var command = connection.CreateCommand();
         command.CommandText = sql;
         // SQLite stores ids as upper-case text (as EF does); PostgreSQL has a uuid type.
-        if (db.Database.IsPostgres())
+        if (db.Database.IsNpgsql())
         {
             Add<Guid>(command, "@id", callId);
         }

@@ -26,12 +26,12 @@ public sealed class PostgresTransitionBatches(IOptions<OrchestratorOptions> opti
     /// Lock each call that is in one of its transition's expected states, in id order (so that two
     /// batches never wait for each other crosswise), update it, and record its event with the state
     /// it left. A row another writer changes meanwhile is waited for and its state checked again.
-    /// Positional parameters, one array per column of <c>t</c>: with named ones the driver parses and rewrites the
-    /// statement's text on every batch.
     /// </summary>
     private const string BatchSql = """
         WITH input AS (
-            SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+            SELECT * FROM unnest(@id, @from, @to, @reason, @now, @conversation_id, @provider_call_id, @failure_reason,
+                @termination_reason, @last_error, @sip_trunk_used, @duration_secs, @eleven_labs_credits, @cost_eleven_labs,
+                @answered_at, @ended_at, @set_lease, @lease_expires_at, @set_next_attempt, @next_attempt_at, @attempt_delta)
             AS t(id, from_states, to_state, reason, at, conversation_id, provider_call_id, failure_reason,
                 termination_reason, last_error, sip_trunk_used, duration_secs, eleven_labs_credits, cost_eleven_labs,
                 answered_at, ended_at, set_lease, lease_expires_at, set_next_attempt, next_attempt_at, attempt_delta)
@@ -86,28 +86,27 @@ public sealed class PostgresTransitionBatches(IOptions<OrchestratorOptions> opti
     protected override IReadOnlyList<CallState?> Execute(NpgsqlConnection connection, IReadOnlyList<PendingTransition> transitions)
     {
         using var command = new NpgsqlCommand(BatchSql, connection);
-        // In the order of the statement's columns (id, from_states, to_state, …, attempt_delta).
-        Add(command, NpgsqlDbType.Uuid, transitions.Select(t => t.CallId));
-        Add(command, NpgsqlDbType.Text, transitions.Select(t => string.Join(',', t.From.Select(s => s.ToWire()))));
-        Add(command, NpgsqlDbType.Text, transitions.Select(t => t.To.ToWire()));
-        Add(command, NpgsqlDbType.Text, transitions.Select(t => t.Reason));
-        Add(command, NpgsqlDbType.TimestampTz, transitions.Select(t => t.Now));
-        Add(command, NpgsqlDbType.Text, transitions.Select(t => t.Change.ConversationId));
-        Add(command, NpgsqlDbType.Text, transitions.Select(t => t.Change.ProviderCallId));
-        Add(command, NpgsqlDbType.Text, transitions.Select(t => t.Change.FailureReason));
-        Add(command, NpgsqlDbType.Text, transitions.Select(t => t.Change.TerminationReason));
-        Add(command, NpgsqlDbType.Text, transitions.Select(t => t.Change.LastError));
-        Add(command, NpgsqlDbType.Boolean, transitions.Select(t => t.Change.SipTrunkUsed));
-        Add(command, NpgsqlDbType.Integer, transitions.Select(t => t.Change.DurationSecs));
-        Add(command, NpgsqlDbType.Double, transitions.Select(t => t.Change.ElevenLabsCredits));
-        Add(command, NpgsqlDbType.Double, transitions.Select(t => t.Change.CostElevenLabs));
-        Add(command, NpgsqlDbType.TimestampTz, transitions.Select(t => t.Change.AnsweredAt));
-        Add(command, NpgsqlDbType.TimestampTz, transitions.Select(t => t.Change.Ended ? t.Now : (DateTime?)null));
-        Add(command, NpgsqlDbType.Boolean, transitions.Select(t => t.Change.Lease is not null));
-        Add(command, NpgsqlDbType.TimestampTz, transitions.Select(t => t.Change.Lease?.Value));
-        Add(command, NpgsqlDbType.Boolean, transitions.Select(t => t.Change.NextAttempt is not null));
-        Add(command, NpgsqlDbType.TimestampTz, transitions.Select(t => t.Change.NextAttempt?.Value));
-        Add(command, NpgsqlDbType.Integer, transitions.Select(t => t.Change.AttemptDelta));
+        Add(command, "id", NpgsqlDbType.Uuid, transitions.Select(t => t.CallId));
+        Add(command, "from", NpgsqlDbType.Text, transitions.Select(t => string.Join(',', t.From.Select(s => s.ToWire()))));
+        Add(command, "to", NpgsqlDbType.Text, transitions.Select(t => t.To.ToWire()));
+        Add(command, "reason", NpgsqlDbType.Text, transitions.Select(t => t.Reason));
+        Add(command, "now", NpgsqlDbType.TimestampTz, transitions.Select(t => t.Now));
+        Add(command, "conversation_id", NpgsqlDbType.Text, transitions.Select(t => t.Change.ConversationId));
+        Add(command, "provider_call_id", NpgsqlDbType.Text, transitions.Select(t => t.Change.ProviderCallId));
+        Add(command, "failure_reason", NpgsqlDbType.Text, transitions.Select(t => t.Change.FailureReason));
+        Add(command, "termination_reason", NpgsqlDbType.Text, transitions.Select(t => t.Change.TerminationReason));
+        Add(command, "last_error", NpgsqlDbType.Text, transitions.Select(t => t.Change.LastError));
+        Add(command, "sip_trunk_used", NpgsqlDbType.Boolean, transitions.Select(t => t.Change.SipTrunkUsed));
+        Add(command, "duration_secs", NpgsqlDbType.Integer, transitions.Select(t => t.Change.DurationSecs));
+        Add(command, "eleven_labs_credits", NpgsqlDbType.Double, transitions.Select(t => t.Change.ElevenLabsCredits));
+        Add(command, "cost_eleven_labs", NpgsqlDbType.Double, transitions.Select(t => t.Change.CostElevenLabs));
+        Add(command, "answered_at", NpgsqlDbType.TimestampTz, transitions.Select(t => t.Change.AnsweredAt));
+        Add(command, "ended_at", NpgsqlDbType.TimestampTz, transitions.Select(t => t.Change.Ended ? t.Now : (DateTime?)null));
+        Add(command, "set_lease", NpgsqlDbType.Boolean, transitions.Select(t => t.Change.Lease is not null));
+        Add(command, "lease_expires_at", NpgsqlDbType.TimestampTz, transitions.Select(t => t.Change.Lease?.Value));
+        Add(command, "set_next_attempt", NpgsqlDbType.Boolean, transitions.Select(t => t.Change.NextAttempt is not null));
+        Add(command, "next_attempt_at", NpgsqlDbType.TimestampTz, transitions.Select(t => t.Change.NextAttempt?.Value));
+        Add(command, "attempt_delta", NpgsqlDbType.Integer, transitions.Select(t => t.Change.AttemptDelta));
 
         var left = new Dictionary<Guid, CallState>(transitions.Count);
         using var reader = command.ExecuteReader();
@@ -120,6 +119,6 @@ public sealed class PostgresTransitionBatches(IOptions<OrchestratorOptions> opti
         return [.. transitions.Select(t => left.TryGetValue(t.CallId, out var state) ? state : (CallState?)null)];
     }
 
-    private static void Add<T>(NpgsqlCommand command, NpgsqlDbType type, IEnumerable<T> values) =>
-        command.Parameters.Add(new NpgsqlParameter<T[]> { NpgsqlDbType = NpgsqlDbType.Array | type, TypedValue = values.ToArray() });
+    private static void Add<T>(NpgsqlCommand command, string name, NpgsqlDbType type, IEnumerable<T> values) =>
+        command.Parameters.Add(new NpgsqlParameter<T[]>(name, NpgsqlDbType.Array | type) { TypedValue = values.ToArray() });
 }

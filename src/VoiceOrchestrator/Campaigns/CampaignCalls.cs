@@ -9,7 +9,7 @@ public static class CampaignCalls
     /// <summary>Cancels every queued call of the campaign; must run inside the caller's transaction.</summary>
     public static async Task<int> CancelQueuedAsync(OrchestratorDbContext db, string workspaceId, string campaignId, DateTime now, CancellationToken cancellationToken)
     {
-        if (db.Database.IsPostgres())
+        if (db.Database.IsNpgsql())
         {
             // One statement: the events are written for exactly the rows the UPDATE changed, even while the dispatcher claims others.
             return await db.Database.ExecuteSqlAsync($"""

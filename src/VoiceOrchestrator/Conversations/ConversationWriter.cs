@@ -1,7 +1,5 @@
 using System.Data;
 using System.Data.Common;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using VoiceOrchestrator.Storage;
@@ -33,15 +31,6 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
             @synced_from_api, @last_synced_at, @now, @now
         FROM calls WHERE calls.id = @call_id
         """ + OnConflict;
-
-    /// <summary>
-    /// The two upserts with positional parameters, numbered in the order <see cref="Bind"/> adds them, for PostgreSQL:
-    /// with named ones the driver parses and rewrites each statement's text on every batch, which was the largest single
-    /// share of what the service allocated in a wave of webhooks.
-    /// </summary>
-    internal static readonly string PositionalUpsertSql = Positional(UpsertSql, workspaceFromCall: false);
-
-    internal static readonly string PositionalUpsertInCallsWorkspaceSql = Positional(UpsertInCallsWorkspaceSql, workspaceFromCall: true);
 
     private const string InsertInto = """
         INSERT INTO conversations (conversation_id, workspace_id, call_id, agent_id, caller_number, callee_number, status, direction,
@@ -96,7 +85,7 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
 
     private async Task<int> UpsertOneAsync(ConversationUpsert upsert, CancellationToken cancellationToken)
     {
-        if (db.Database.IsPostgres())
+        if (db.Database.IsNpgsql())
         {
             return await postgresBatches.UpsertAsync(upsert, cancellationToken);
         }
@@ -125,7 +114,7 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
 
     private async Task<int> WriteAsync(IReadOnlyList<Conversation> rows, CancellationToken cancellationToken)
     {
-        var sqlite = !db.Database.IsPostgres();
+        var sqlite = !db.Database.IsNpgsql();
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>
         {
@@ -143,8 +132,8 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
                     foreach (var row in rows)
                     {
                         var command = batch.CreateBatchCommand();
-                        command.CommandText = PositionalUpsertSql;
-                        Bind(command.Parameters, command.CreateParameter, new ConversationUpsert(row, WorkspaceFromCall: false), sqlite, named: false);
+                        command.CommandText = UpsertSql;
+                        Bind(command.Parameters, command.CreateParameter, new ConversationUpsert(row, WorkspaceFromCall: false), sqlite);
                         batch.BatchCommands.Add(command);
                     }
 
@@ -214,14 +203,10 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
         }
     }
 
-    /// <summary>
-    /// Adds the upsert's parameters; <paramref name="named"/> false leaves them unnamed, for the positional statements
-    /// (<see cref="ConversationUpsert.PositionalSql"/>).
-    /// </summary>
-    internal static void Bind(DbParameterCollection parameters, Func<DbParameter> create, ConversationUpsert upsert, bool sqlite, bool named = true)
+    internal static void Bind(DbParameterCollection parameters, Func<DbParameter> create, ConversationUpsert upsert, bool sqlite)
     {
         var row = upsert.Row;
-        var command = (parameters, create, named);
+        var command = (parameters, create);
         Add(command, "@conversation_id", row.ConversationId, DbType.String);
         if (!upsert.WorkspaceFromCall)
         {
@@ -258,29 +243,13 @@ public sealed class ConversationWriter(OrchestratorDbContext db, SqliteGroupComm
         Add(command, "@now", row.UpdatedAt, DbType.DateTime);
     }
 
-    private static void Add((DbParameterCollection Parameters, Func<DbParameter> Create, bool Named) command, string name, object? value, DbType type)
+    private static void Add((DbParameterCollection Parameters, Func<DbParameter> Create) command, string name, object? value, DbType type)
     {
         var parameter = command.Create();
-        if (command.Named)
-        {
-            parameter.ParameterName = name;
-        }
-
+        parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
         // A null needs a type on PostgreSQL when nothing else in the statement gives it one.
         parameter.DbType = type;
         command.Parameters.Add(parameter);
-    }
-
-    /// <summary>Numbers the named parameters of <paramref name="sql"/> in the order <see cref="Bind"/> adds them.</summary>
-    private static string Positional(string sql, bool workspaceFromCall)
-    {
-        using var command = new Npgsql.NpgsqlCommand();
-        Bind(command.Parameters, command.CreateParameter, new ConversationUpsert(new Conversation { ConversationId = "", WorkspaceId = "" }, workspaceFromCall), sqlite: false);
-        var order = command.Parameters.Select((parameter, index) => (parameter.ParameterName, Position: index + 1))
-            .ToDictionary(p => "@" + p.ParameterName.TrimStart('@'), p => p.Position, StringComparer.Ordinal);
-        return Regex.Replace(sql, @"@\w+", match => order.TryGetValue(match.Value, out var position)
-            ? "$" + position.ToString(CultureInfo.InvariantCulture)
-            : throw new InvalidOperationException($"The upsert names {match.Value}, which Bind does not add."));
     }
 }

@@ -25,8 +25,8 @@ public sealed class PostgresConversationBatches(IOptions<OrchestratorOptions> op
         using var batch = new NpgsqlBatch(connection);
         foreach (var upsert in items)
         {
-            var command = new NpgsqlBatchCommand(upsert.PositionalSql);
-            ConversationWriter.Bind(command.Parameters, () => new NpgsqlParameter(), upsert, sqlite: false, named: false);
+            var command = new NpgsqlBatchCommand(upsert.Sql);
+            ConversationWriter.Bind(command.Parameters, () => new NpgsqlParameter(), upsert, sqlite: false);
             batch.BatchCommands.Add(command);
         }
 

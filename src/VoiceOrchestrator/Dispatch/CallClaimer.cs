@@ -113,7 +113,7 @@ public sealed class CallClaimer(
     private async Task<List<Call>> CommitChosenAsync(List<Guid> ids, DateTime now, CancellationToken cancellationToken)
     {
         var leaseUntil = now + DialLease;
-        if (db.Database.IsPostgres())
+        if (db.Database.IsNpgsql())
         {
             return await CommitPostgresAsync(ids, now, leaseUntil, cancellationToken);
         }

@@ -32,7 +32,7 @@ public sealed class DispatcherLeaseKeeper(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DispatchDbContext>();
-        using var turn = db.Database.IsPostgres() ? null : await sqliteWrites.EnterForClaimAsync(cancellationToken);
+        using var turn = db.Database.IsNpgsql() ? null : await sqliteWrites.EnterForClaimAsync(cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var expires = now + Duration;
 

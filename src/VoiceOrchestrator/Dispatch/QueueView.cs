@@ -144,7 +144,7 @@ public static class QueueView
     /// it: without statistics its planner would rather scan an index of every call, which costs
     /// milliseconds per read once the table holds a large queue.
     /// </summary>
-    public static IQueryable<Call> ActiveCalls(OrchestratorDbContext db) => db.Database.IsPostgres()
+    public static IQueryable<Call> ActiveCalls(OrchestratorDbContext db) => db.Database.IsNpgsql()
         ? db.Calls.Where(c => c.State == CallState.Dialing || c.State == CallState.Ringing || c.State == CallState.InProgress)
         : db.Calls.FromSqlRaw(ActiveCallsSqlite);
 
@@ -156,7 +156,7 @@ public static class QueueView
     {
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = db.Database.IsPostgres() ? ActiveCallsCountPostgres : ActiveCallsCountSqlite;
+        command.CommandText = db.Database.IsNpgsql() ? ActiveCallsCountPostgres : ActiveCallsCountSqlite;
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -238,7 +238,7 @@ public static class QueueView
     }
 
     /// <summary>An id as each database stores it (see <see cref="SqliteIds"/>).</summary>
-    private static object IdParameter(OrchestratorDbContext db, Guid id) => db.Database.IsPostgres() ? id : SqliteIds.Text(id);
+    private static object IdParameter(OrchestratorDbContext db, Guid id) => db.Database.IsNpgsql() ? id : SqliteIds.Text(id);
 
     /// <summary>The next due calls of one group to numbers not in a call: higher priority first, then oldest first.</summary>
     public static Task<List<QueueCandidate>> CandidatesAsync(

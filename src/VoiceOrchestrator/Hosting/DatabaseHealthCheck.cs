@@ -12,7 +12,7 @@ public sealed class DatabaseHealthCheck(OrchestratorDbContext db) : IHealthCheck
         try
         {
             await db.Workspaces.AnyAsync(cancellationToken);
-            return HealthCheckResult.Healthy(db.Database.IsPostgres() ? "postgresql" : "sqlite");
+            return HealthCheckResult.Healthy(db.Database.IsNpgsql() ? "postgresql" : "sqlite");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -16,7 +16,7 @@ namespace VoiceOrchestrator.Reporting;
 /// </summary>
 public sealed class ReportReader(OrchestratorDbContext db, IOptions<OrchestratorOptions> options, TimeProvider clock, SqliteWriteGate sqliteWrites)
 {
-    private readonly CallFigureSql _sql = new(db.Database.IsPostgres(), ReportingPrices.From(options.Value));
+    private readonly CallFigureSql _sql = new(db.Database.IsNpgsql(), ReportingPrices.From(options.Value));
 
     public async Task<IReadOnlyDictionary<string, ReportTotals>> ReadAsync(ReportScope scope, ReportKey key, CancellationToken cancellationToken)
     {

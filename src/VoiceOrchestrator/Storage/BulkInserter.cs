@@ -31,7 +31,7 @@ public static class BulkInserter
         var table = entityType.GetTableName()!;
         var columns = BulkColumn.For(entityType);
         var connection = db.Database.GetDbConnection();
-        if (db.Database.IsPostgres())
+        if (db.Database.IsNpgsql())
         {
             await CopyAsync((NpgsqlConnection)connection, table, columns, rows, cancellationToken);
         }

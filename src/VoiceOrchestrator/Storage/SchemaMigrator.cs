@@ -17,7 +17,7 @@ public sealed class SchemaMigrator(OrchestratorDbContext db, ILogger<SchemaMigra
 
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken = default)
     {
-        var provider = db.Database.IsPostgres() ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite;
+        var provider = db.Database.IsNpgsql() ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite;
         var scripts = LoadScripts(provider);
         var applied = new List<string>();
 

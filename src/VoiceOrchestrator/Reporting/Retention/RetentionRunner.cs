@@ -32,7 +32,7 @@ public sealed partial class RetentionRunner(
             var settings = options.Value;
             var now = clock.GetUtcNow().UtcDateTime;
             var firstKept = DateOnly.FromDateTime(now).AddDays(-settings.RetentionDays);
-            var sql = new CallFigureSql(db.Database.IsPostgres(), ReportingPrices.From(settings));
+            var sql = new CallFigureSql(db.Database.IsNpgsql(), ReportingPrices.From(settings));
 
             var days = new List<RetentionDay>();
             var after = DateTime.MinValue;
@@ -71,7 +71,7 @@ public sealed partial class RetentionRunner(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OrchestratorDbContext>();
-        var sql = new CallFigureSql(db.Database.IsPostgres(), ReportingPrices.From(options.Value));
+        var sql = new CallFigureSql(db.Database.IsNpgsql(), ReportingPrices.From(options.Value));
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var retentionDays = options.Value.RetentionDays;
         var workspaces = await db.Workspaces.Select(w => w.Id).ToListAsync(cancellationToken);
@@ -139,8 +139,8 @@ public sealed partial class RetentionRunner(
             // call fails the transaction instead of letting the two statements see different rows.
             // SQLite's write transaction already excludes every other writer.
             await using var transaction = await connection.BeginTransactionAsync(
-                db.Database.IsPostgres() ? IsolationLevel.RepeatableRead : IsolationLevel.Serializable, cancellationToken);
-            if (db.Database.IsPostgres())
+                db.Database.IsNpgsql() ? IsolationLevel.RepeatableRead : IsolationLevel.Serializable, cancellationToken);
+            if (db.Database.IsNpgsql())
             {
                 // Before the snapshot is taken: see migration 0008 (a summary of this day committed
                 // after the snapshot would outlive the calls it counts).
