@@ -127,7 +127,10 @@ public sealed partial class PostgresCluster : IAsyncDisposable
             ["-D", DataDirectory, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"],
             _asServerUser, InitTimeout), "initdb");
 
-        // Durability is worthless for a throwaway test server; speed is not.
+        // Durability is worthless for a throwaway test server; speed is not. Connections: every service a test starts
+        // keeps its pools' idle connections open (up to Npgsql's five-minute idle lifetime) after it stops, and the
+        // classes run in parallel; at 200, runs of the whole suite were refused ("too many clients") about seven
+        // minutes in, which reached tests as failed requests.
         File.AppendAllText(Path.Combine(DataDirectory, "postgresql.conf"), $"""
 
             # VoiceOrchestrator test cluster
@@ -136,7 +139,7 @@ public sealed partial class PostgresCluster : IAsyncDisposable
             fsync = off
             synchronous_commit = off
             full_page_writes = off
-            max_connections = 200
+            max_connections = 1000
             shared_buffers = 128MB
 
             """);
