@@ -4,12 +4,14 @@ namespace VoiceOrchestrator.Tests.Infrastructure;
 public sealed class TestDatabase : IDisposable
 {
     private readonly string? _sqliteDirectory;
+    private readonly Action? _dropPostgres;
 
-    private TestDatabase(DatabaseKind kind, string databaseUrl, string? sqliteDirectory)
+    private TestDatabase(DatabaseKind kind, string databaseUrl, string? sqliteDirectory, Action? dropPostgres)
     {
         Kind = kind;
         DatabaseUrl = databaseUrl;
         _sqliteDirectory = sqliteDirectory;
+        _dropPostgres = dropPostgres;
     }
 
     public DatabaseKind Kind { get; }
@@ -22,16 +24,19 @@ public sealed class TestDatabase : IDisposable
         {
             var connectionString = await postgres.CreateDatabaseAsync();
             var name = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!;
-            return new TestDatabase(kind, postgres.DatabaseUrl(name), null);
+            var cluster = postgres.Cluster;
+            return new TestDatabase(kind, postgres.DatabaseUrl(name), null, () => cluster.DropDatabase(name));
         }
 
         var directory = Path.Combine(Path.GetTempPath(), "vo-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        return new TestDatabase(kind, $"sqlite:{Path.Combine(directory, "calls.db")}", directory);
+        return new TestDatabase(kind, $"sqlite:{Path.Combine(directory, "calls.db")}", directory, null);
     }
 
+    /// <summary>Removes the database; call it only after every service using it has stopped.</summary>
     public void Dispose()
     {
+        _dropPostgres?.Invoke();
         if (_sqliteDirectory is not null)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
