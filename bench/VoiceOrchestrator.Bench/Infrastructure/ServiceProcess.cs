@@ -44,6 +44,20 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     private string LogFile => Path.Combine(_directory, "service.log");
 
+    /// <summary>The service's log so far (JSON lines, with whatever else it wrote to stdout and stderr).</summary>
+    public List<string> LogLines()
+    {
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        return lines;
+    }
+
     /// <summary>
     /// The environment of a bench run: the given database, a provider URL that answers nothing
     /// (127.0.0.1:9, so not demo mode and nothing is dialed for real), warnings-only logs.

@@ -200,9 +200,13 @@ internal sealed class DispatchScenario : IScenario
             var chosenToAccepted = conversations
                 .Where(c => c.UserId is not null && chosenAt.ContainsKey(c.UserId))
                 .Select(c => (c.StartedAt.UtcDateTime - chosenAt[c.UserId!]).TotalMilliseconds).ToList();
+            // The service's side of the same dials: when each request left it.
+            var sent = DialRequestLog.Sent(run.Service.LogLines()).Where(d => d.At >= measuredFrom).ToList();
+            var toSentLatencies = NextDialLatencies(serviceEnds, sent.Select(d => d.At), calls);
+            var chosenToSent = sent.Where(d => chosenAt.ContainsKey(d.CallId)).Select(d => (d.At - chosenAt[d.CallId]).TotalMilliseconds).ToList();
             BenchContext.Log($"{run.Database.Name}: slots: {completed:N0} completed after {elapsed.TotalMilliseconds:N0} ms, {samples.Count} samples while calls waited, " +
                 $"average {(samples.Count == 0 ? 0 : samples.Average()) / SlotLimit:P1}, emulator max concurrency {stats.MaxConcurrency}, {latencies.Count:N0} dial latencies");
-            return new SlotResult(calls, elapsed, completed, other, samples, stats, latencies, coldLatencies, toAcceptedLatencies, providerLatencies, chosenToAccepted);
+            return new SlotResult(calls, elapsed, completed, other, samples, stats, latencies, coldLatencies, toSentLatencies, chosenToSent, toAcceptedLatencies, providerLatencies, chosenToAccepted);
         }
         catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -397,6 +401,8 @@ internal sealed class DispatchScenario : IScenario
 
             foreach (var (from, to, values) in new[]
             {
+                ("webhook processed (terminal event)", "next dial request sent by the service", s.ToSentLatencies),
+                ("a call's claim chosen (dialing event)", "its dial request sent by the service", s.ChosenToSent),
                 ("webhook processed (terminal event)", "next dial accepted by the emulator", s.ToAcceptedLatencies),
                 ("conversation ended at the emulator", "next dial accepted by the emulator", s.ProviderLatencies),
                 ("a call's claim chosen (dialing event)", "its dial accepted by the emulator", s.ChosenToAccepted),
@@ -419,7 +425,7 @@ internal sealed class DispatchScenario : IScenario
             .AppendLine().AppendLine($"dispatch (a) throughput: {calls:N0} zero-length calls, limit {ThroughputLimit}").AppendLine().Append(throughput.ToConsole())
             .AppendLine().AppendLine($"dispatch (b) slot utilization: {slotCalls:N0} calls of {SlotCallMs} ms, limit {SlotLimit}").AppendLine().Append(slots.ToConsole())
             .AppendLine().AppendLine("dispatch (c) slot freed (terminal event) → next dialing event, from (b)'s call_events").AppendLine().Append(latency.ToConsole())
-            .AppendLine().AppendLine("dispatch (c) to the dial's arrival at the emulator").AppendLine().Append(providerLatency.ToConsole());
+            .AppendLine().AppendLine("dispatch (c) to the dial's request leaving the service, and to its arrival at the emulator").AppendLine().Append(providerLatency.ToConsole());
         problems.ForEach(p => console.AppendLine("CHECK FAILED: " + p));
 
         var machine = context.Machine;
@@ -459,10 +465,12 @@ internal sealed class DispatchScenario : IScenario
             .AppendLine()
             .Append(latency.ToMarkdown())
             .AppendLine()
-            .AppendLine("The same up to the dial's arrival at the emulator, which takes in the claim's commit and the dial's request as well: for each conversation the " +
-                "emulator accepted during (b) (its own clock), the time since the latest processed webhook before it (the terminal event, as above), or since the latest " +
+            .AppendLine("The same up to the moment the dial's request leaves the service, which takes in the claim's commit (the service's debug line \"Sending the dial request\", " +
+                "turned on in (b) for that one logger with `Logging__LogLevel__VoiceOrchestrator.Dispatch.CallDialer=Debug`), and up to the dial's arrival at the emulator, " +
+                "which takes in the request's way through the loopback and the emulator's receipt as well, on the same two cores: for each dial request sent (the service's " +
+                "clock), or each conversation the emulator accepted during (b) (its own clock), the time since the latest processed webhook before it (the terminal event, as above), or since the latest " +
                 "conversation the emulator ended before it (which takes in the emulator sending the webhook too), counted only when a call was still waiting at that " +
-                "moment; and for each call, the time from its claim's choice (its `dialing` event) to its dial's arrival. Service and emulator share the machine's clock.")
+                "moment; and for each call, the time from its claim's choice (its `dialing` event) to its request and to its dial's arrival. Service and emulator share the machine's clock.")
             .AppendLine()
             .Append(providerLatency.ToMarkdown());
         problems.ForEach(p => markdown.AppendLine().AppendLine("**Check failed:** " + p));
@@ -530,6 +538,11 @@ internal sealed class DispatchScenario : IScenario
                     ["ELEVENLABS_CONCURRENCY_LIMIT"] = limit.ToString(CultureInfo.InvariantCulture),
                     ["CALLS_WORKER_CONCURRENCY"] = limit.ToString(CultureInfo.InvariantCulture),
                 };
+                if (phase == "slots")
+                {
+                    environment[DialRequestLog.Setting.Key] = DialRequestLog.Setting.Value;
+                }
+
                 foreach (var (name, value) in context.ServiceEnvironment)
                 {
                     environment[name] = value;
@@ -636,7 +649,7 @@ internal sealed class DispatchScenario : IScenario
         public ThroughputRound Median => Rounds.OrderBy(r => r.Rate).ElementAt(Rounds.Count / 2);
     }
 
-    private sealed record SlotResult(int Calls, TimeSpan Elapsed, long Completed, long Other, List<long> Samples, EmulatorStats Stats, List<double> Latencies, List<double> ColdLatencies, List<double> ToAcceptedLatencies, List<double> ProviderLatencies, List<double> ChosenToAccepted);
+    private sealed record SlotResult(int Calls, TimeSpan Elapsed, long Completed, long Other, List<long> Samples, EmulatorStats Stats, List<double> Latencies, List<double> ColdLatencies, List<double> ToSentLatencies, List<double> ChosenToSent, List<double> ToAcceptedLatencies, List<double> ProviderLatencies, List<double> ChosenToAccepted);
 
     private sealed record DatabaseResult(string Database, ThroughputResult Throughput, SlotResult Slots);
 }

@@ -15,7 +15,7 @@ namespace VoiceOrchestrator.Dispatch;
 /// Sends one claimed call to ElevenLabs and records what came of it. The call is already
 /// committed as <c>dialing</c>; this sends the request once and never repeats it on its own.
 /// </summary>
-public sealed class CallDialer(
+public sealed partial class CallDialer(
     OrchestratorDbContext db,
     ElevenLabsClient client,
     CallTransitions transitions,
@@ -45,6 +45,7 @@ public sealed class CallDialer(
 
         if (call.GateMode == GateMode.TwilioAmdBridge)
         {
+            LogSending(call.Id, TwilioAmdDialer.Route);
             var placed = await twilioDialer.PlaceAsync(call, cancellationToken);
             requestDone();
             await RecordAsync(call, placed, TwilioAmdDialer.Route, CancellationToken.None);
@@ -56,6 +57,7 @@ public sealed class CallDialer(
                    ?? (number?.Provider == TelephonyProvider.SipTrunk ? SipTrunkPath : options.Value.ElevenLabsOutboundCallsPath);
         var request = new OutboundCallRequest(call.AgentId, call.AgentPhoneNumberId, call.ToNumber, ClientData(call));
 
+        LogSending(call.Id, path);
         var outcome = await client.PlaceOutboundCallAsync(path, request, cancellationToken);
         requestDone();
         await RecordAsync(call, outcome, path, CancellationToken.None);
@@ -147,6 +149,10 @@ public sealed class CallDialer(
                 break;
         }
     }
+
+    /// <summary>The moment a call-creating request leaves for the provider: the end of the dispatcher's part in a dial.</summary>
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sending the dial request of call {CallId} to {Route}")]
+    private partial void LogSending(Guid callId, string route);
 
     /// <summary>A failure known not to have placed a call: it spends the attempt; retry with backoff while attempts remain.</summary>
     public async Task RetryOrFailAsync(Call call, string reason, string error, CancellationToken cancellationToken)

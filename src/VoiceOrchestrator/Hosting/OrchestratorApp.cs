@@ -138,7 +138,7 @@ public static class OrchestratorApp
         builder.Logging.AddJsonConsole(json =>
         {
             json.IncludeScopes = true;
-            json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.ffffffZ";
             json.UseUtcTimestamp = true;
         });
         builder.Logging.SetMinimumLevel(level);
