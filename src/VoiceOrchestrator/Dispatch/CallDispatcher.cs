@@ -336,9 +336,17 @@ public sealed class CallDispatcher(
 
     private void StartDial(Call call)
     {
-        // Registered before it runs, so that a dial finishing at once cannot leave a stale entry behind.
-        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Increment(ref _requestsInFlight);
+        // Registered before it runs, so that a dial finishing at once cannot leave a stale entry behind.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inFlight[call.Id] = done.Task;
+        // Started here rather than queued to the thread pool: it runs on this thread until its request is on its way.
+        // Queued, a claim's dials waited behind the rest of a wave's work (5.9 ms at p90 in a traced run).
+        _ = DialAsync(call, done);
+    }
+
+    private async Task DialAsync(Call call, TaskCompletionSource done)
+    {
         var requestOpen = 1;
         void RequestDone()
         {
@@ -350,27 +358,23 @@ public sealed class CallDispatcher(
             }
         }
 
-        _inFlight[call.Id] = Task.Run(async () =>
+        using var callScope = logger.BeginCallScope(call.Id);
+        try
         {
-            await registered.Task;
-            using var callScope = logger.BeginCallScope(call.Id);
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<CallDialer>().DialAsync(call, RequestDone, _dialsAborted.Token);
-            }
-            catch (Exception ex)
-            {
-                // The call stays 'dialing' with its lease: the sweeper reconciles it.
-                logger.LogError(ex, "Recording the dial of call {CallId} failed", call.Id);
-            }
-            finally
-            {
-                _inFlight.TryRemove(call.Id, out _);
-                RequestDone();
-            }
-        });
-        registered.SetResult();
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<CallDialer>().DialAsync(call, RequestDone, _dialsAborted.Token);
+        }
+        catch (Exception ex)
+        {
+            // The call stays 'dialing' with its lease: the sweeper reconciles it.
+            logger.LogError(ex, "Recording the dial of call {CallId} failed", call.Id);
+        }
+        finally
+        {
+            _inFlight.TryRemove(call.Id, out _);
+            RequestDone();
+            done.SetResult();
+        }
     }
 
     /// <summary>
