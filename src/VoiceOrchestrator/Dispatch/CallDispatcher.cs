@@ -36,6 +36,14 @@ public sealed class CallDispatcher(
     /// <summary>Dials whose outcome is not yet recorded: waited for on shutdown.</summary>
     private readonly ConcurrentDictionary<Guid, Task> _inFlight = new();
 
+    /// <summary>
+    /// How many of a claim's dials start on the thread that committed it (PostgreSQL). Queued to the thread pool, the
+    /// dials of a claim that fills slots freed by a wave of webhooks waited behind the wave's work (5.9 ms at p90,
+    /// traced), and such claims are small; a large claim's dials, all started on one thread one after another, would
+    /// hold up the next commit, so the rest are queued as before. See BENCHMARKS.md (What changed the latency).
+    /// </summary>
+    private const int DialsStartedByTheCommit = 4;
+
     /// <summary>Provider requests not yet answered: at most CALLS_WORKER_CONCURRENCY.</summary>
     private int _requestsInFlight;
 
@@ -292,9 +300,11 @@ public sealed class CallDispatcher(
         {
             var claimed = await claimer.CommitAsync(choice, CancellationToken.None);
             _pacer!.Return(choice.Count - claimed.Count);
-            foreach (var call in claimed)
+            // SQLite's dispatch loop waits for each commit (DispatchOnceAsync), so dials started here would hold up its next claim.
+            var startHere = options.Value.Database.Provider == DatabaseProvider.Sqlite ? 0 : DialsStartedByTheCommit;
+            for (var i = 0; i < claimed.Count; i++)
             {
-                StartDial(call);
+                StartDial(claimed[i], startHere: i < startHere);
             }
 
             if (claimed.Count < choice.Count)
@@ -334,15 +344,17 @@ public sealed class CallDispatcher(
         }
     }, CancellationToken.None);
 
-    private void StartDial(Call call)
+    /// <summary>
+    /// Starts a dial, on this thread (<paramref name="startHere"/>, where it runs until its request is on its way) or
+    /// queued to the thread pool.
+    /// </summary>
+    private void StartDial(Call call, bool startHere)
     {
         Interlocked.Increment(ref _requestsInFlight);
         // Registered before it runs, so that a dial finishing at once cannot leave a stale entry behind.
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _inFlight[call.Id] = done.Task;
-        // Started here rather than queued to the thread pool: it runs on this thread until its request is on its way.
-        // Queued, a claim's dials waited behind the rest of a wave's work (5.9 ms at p90 in a traced run).
-        _ = DialAsync(call, done);
+        _ = startHere ? DialAsync(call, done) : Task.Run(() => DialAsync(call, done));
     }
 
     private async Task DialAsync(Call call, TaskCompletionSource done)
