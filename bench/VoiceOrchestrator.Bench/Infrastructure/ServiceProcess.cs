@@ -45,18 +45,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     private string LogFile => Path.Combine(_directory, "service.log");
 
     /// <summary>The service's log so far (JSON lines, with whatever else it wrote to stdout and stderr).</summary>
-    public List<string> LogLines()
-    {
-        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var lines = new List<string>();
-        while (reader.ReadLine() is { } line)
-        {
-            lines.Add(line);
-        }
-
-        return lines;
-    }
+    public IEnumerable<string> LogLines() => File.ReadLines(LogFile);
 
     /// <summary>
     /// The environment of a bench run: the given database, a provider URL that answers nothing

@@ -64,16 +64,12 @@ public sealed partial class PostgresCluster : IAsyncDisposable
     public async Task<string> CreateDatabaseAsync(string? name = null)
     {
         name ??= "test_" + Guid.NewGuid().ToString("N");
-        if (!DatabaseNamePattern().IsMatch(name))
-        {
-            throw new ArgumentException(
-                $"Database name '{name}' must match {DatabaseNamePattern()}.", nameof(name));
-        }
+        var quoted = QuotedDatabaseName(name);
 
         // No pooling here: an idle admin connection per cluster would only use up max_connections.
         await using var connection = new NpgsqlConnection(AdminConnectionString + ";Pooling=false");
         await connection.OpenAsync().ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
         return ConnectionString(name);
     }
@@ -85,16 +81,18 @@ public sealed partial class PostgresCluster : IAsyncDisposable
     /// </summary>
     public void DropDatabase(string name)
     {
-        if (!DatabaseNamePattern().IsMatch(name))
-        {
-            throw new ArgumentException($"Database name '{name}' must match {DatabaseNamePattern()}.", nameof(name));
-        }
-
+        var quoted = QuotedDatabaseName(name);
         using var connection = new NpgsqlConnection(AdminConnectionString + ";Pooling=false");
         connection.Open();
-        using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)", connection);
         command.ExecuteNonQuery();
     }
+
+    /// <summary>The name quoted for a statement, once it is known to be one this cluster's tests may use.</summary>
+    private static string QuotedDatabaseName(string name) =>
+        DatabaseNamePattern().IsMatch(name)
+            ? $"\"{name}\""
+            : throw new ArgumentException($"Database name '{name}' must match {DatabaseNamePattern()}.", nameof(name));
 
     /// <summary>ADO connection string for an existing database of this cluster.</summary>
     public string ConnectionString(string database) =>
