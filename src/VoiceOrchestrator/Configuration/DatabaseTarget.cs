@@ -16,11 +16,8 @@ public sealed record DatabaseTarget(DatabaseProvider Provider, string Connection
     public static DatabaseTarget Sqlite(string path) =>
         new(DatabaseProvider.Sqlite, $"Data Source={path};Pooling=True;Default Timeout=30", []);
 
-    /// <summary>
-    /// Connections the dispatcher's own PostgreSQL pool may open: the claims it commits side by side (three), the loop's
-    /// queue reads and lease renewal, and the queue snapshot read beside them.
-    /// </summary>
-    public const int DispatcherPoolSize = 6;
+    /// <summary>Connections the dispatcher's own PostgreSQL pool may open: its claims, its queue reads and its lease.</summary>
+    public const int DispatcherPoolSize = 4;
 
     /// <summary>Connections the batch writers' own PostgreSQL pool may open: one per writer thread, each keeping its own.</summary>
     public const int BatchWritersPoolSize = Calls.PostgresTransitionBatches.Writers + 1;

@@ -11,7 +11,7 @@ namespace VoiceOrchestrator.Dispatch;
 /// snapshot and the view of active calls, reads the candidates and picks calls (skipping numbers already
 /// in a call), reserving their slots; <see cref="CommitAsync"/> commits them as <c>dialing</c>, fenced by
 /// the dispatcher lease, before any provider request is sent. The dispatcher may choose the next claim
-/// while one commits, and on PostgreSQL commit several at once: the reservations keep them all within every limit.
+/// while one commits: the reservations keep both within every limit.
 /// </summary>
 public sealed class CallClaimer(
     DispatchDbContext db, DispatcherLeaseKeeper lease, ActiveSlots slots, SqliteWriteGate sqliteWrites, IOptions<OrchestratorOptions> options, TimeProvider clock,
@@ -179,16 +179,14 @@ public sealed class CallClaimer(
     private sealed record ClaimedRow(Guid Id, int Attempts, ActiveCall Call);
 
     /// <summary>
-    /// PostgreSQL, one statement (so one round trip, and atomic without a transaction around it): check that this
-    /// instance still holds the lease, and only then move the calls still queued to <c>dialing</c> and record their
-    /// events. The check locks the lease row in share mode, so that claims of this instance commit side by side while
-    /// a takeover (which updates the row) waits for them, and every claim after it finds the new generation.
+    /// PostgreSQL, one statement (so one round trip, and atomic without a transaction around it): renew the lease if
+    /// this instance still holds it, and only then move the calls still queued to <c>dialing</c> and record their events.
     /// </summary>
     private async Task<List<Call>> CommitPostgresAsync(List<Guid> ids, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
     {
         var fence = lease.Fence();
         var claimed = await db.Calls
-            .FromSqlRaw(PostgresClaimSql, DispatcherLeaseKeeper.LeaseName, fence.Holder, fence.Generation, ids.ToArray(), now, leaseUntil)
+            .FromSqlRaw(PostgresClaimSql, DispatcherLeaseKeeper.LeaseName, fence.Holder, fence.Generation, fence.ExpiresAt, ids.ToArray(), now, leaseUntil)
             .ToListAsync(cancellationToken);
         if (claimed.Count == 0 && !await lease.FenceAsync(db, cancellationToken))
         {
@@ -202,18 +200,18 @@ public sealed class CallClaimer(
     }
 
     private const string PostgresClaimSql = """
-        WITH fence AS MATERIALIZED (
-            SELECT 1 FROM dispatcher_lease
+        WITH fence AS (
+            UPDATE dispatcher_lease SET expires_at = {3}
             WHERE name = {0} AND holder = {1} AND generation = {2}
-            FOR SHARE
+            RETURNING 1
         ), claimed AS (
-            UPDATE calls SET state = 'dialing', attempts = attempts + 1, dialed_at = {4}, updated_at = {4},
-                next_attempt_at = NULL, lease_expires_at = {5}
-            WHERE id = ANY({3}) AND state = 'queued' AND EXISTS (SELECT 1 FROM fence)
+            UPDATE calls SET state = 'dialing', attempts = attempts + 1, dialed_at = {5}, updated_at = {5},
+                next_attempt_at = NULL, lease_expires_at = {6}
+            WHERE id = ANY({4}) AND state = 'queued' AND EXISTS (SELECT 1 FROM fence)
             RETURNING calls.*
         ), events AS (
             INSERT INTO call_events (call_id, from_state, to_state, reason, attempt, at)
-            SELECT id, 'queued', 'dialing', 'claimed', attempts, {4} FROM claimed
+            SELECT id, 'queued', 'dialing', 'claimed', attempts, {5} FROM claimed
         )
         SELECT * FROM claimed
         """;

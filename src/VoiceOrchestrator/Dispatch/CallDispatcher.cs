@@ -12,8 +12,8 @@ namespace VoiceOrchestrator.Dispatch;
 /// calls and sweeps leases. The sweep runs in a loop of its own: it may wait on the provider, and
 /// claiming must not wait for it. On PostgreSQL a claim is chosen in the loop and committed beside it,
 /// so that the next claim can be chosen while one commits (a slot freed meanwhile does not wait for
-/// that commit), and committed beside it too: up to <see cref="CommitsUnderWay"/> at a time. On SQLite the loop waits for each commit. Claimed calls are dialed by up to CALLS_WORKER_CONCURRENCY concurrent
-/// requests. On shutdown it stops claiming, lets the commits under way and the requests in flight
+/// that commit); one commit is under way at a time. On SQLite the loop waits for each commit. Claimed calls are dialed by up to CALLS_WORKER_CONCURRENCY concurrent
+/// requests. On shutdown it stops claiming, lets the commit under way and the requests in flight
 /// finish (bounded), records their outcome and gives the lease up.
 /// </summary>
 public sealed class CallDispatcher(
@@ -50,15 +50,8 @@ public sealed class CallDispatcher(
     /// <summary>Calls chosen by a claim whose dials have not started yet: they count against CALLS_WORKER_CONCURRENCY too.</summary>
     private int _chosenNotDialed;
 
-    /// <summary>
-    /// How many claims may be committing at once (PostgreSQL). Their calls are reserved from the choice, so each claim
-    /// counts the others; their fences share the lease row's lock. One at a time, a claim chosen during a commit waited
-    /// for it (9.7 ms at p99, traced); the bound keeps a burst of claims from taking the dispatcher's whole pool.
-    /// </summary>
-    private const int CommitsUnderWay = 3;
-
-    /// <summary>The claims being committed; none throws. Touched only by the dispatcher loop.</summary>
-    private readonly List<Task> _commits = [];
+    /// <summary>The claim being committed, if any; it never throws.</summary>
+    private Task _commit = Task.CompletedTask;
 
     private readonly QueueSnapshot _snapshot = new();
     private Task<SnapshotRead?>? _ageRefresh;
@@ -105,7 +98,7 @@ public sealed class CallDispatcher(
             }
         }
 
-        await Task.WhenAll(_commits);
+        await _commit;
         await sweeping;
     }
 
@@ -231,19 +224,14 @@ public sealed class CallDispatcher(
         }
 
         Interlocked.Add(ref _chosenNotDialed, claim.Choice.Count);
-        _commits.RemoveAll(commit => commit.IsCompleted);
-        if (_commits.Count >= CommitsUnderWay)
-        {
-            await Task.WhenAny(_commits);
-        }
-
-        var committing = CommitAsync(scope, claim.Claimer, claim.Choice);
-        _commits.Add(committing);
+        // One commit at a time: they would queue on the lease anyway.
+        await _commit;
+        _commit = CommitAsync(scope, claim.Claimer, claim.Choice);
         if (options.Value.Database.Provider == DatabaseProvider.Sqlite)
         {
             // SQLite's one writer sets the pace: claims chosen during a commit are smaller, so there are more of them for
             // the writer to take, and its latency target is met without the overlap (see BENCHMARKS.md).
-            await committing;
+            await _commit;
         }
 
         return claim.Choice.Count == claim.Capacity;

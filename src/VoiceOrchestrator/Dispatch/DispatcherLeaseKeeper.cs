@@ -79,10 +79,10 @@ public sealed class DispatcherLeaseKeeper(
     }
 
     /// <summary>
-    /// What a fence written into another statement (the PostgreSQL claim) checks: holder and generation. That statement
-    /// only checks them, under a share lock of the lease row; the renewal is <see cref="AcquireOrRenewAsync"/>'s.
+    /// What a fence written into another statement (the PostgreSQL claim) checks, holder and generation, and
+    /// sets, the new expiry; that statement extends the lease exactly as <see cref="FenceAsync"/> does.
     /// </summary>
-    public (string Holder, long Generation) Fence() => (InstanceId, Generation);
+    public (string Holder, long Generation, DateTime ExpiresAt) Fence() => (InstanceId, Generation, clock.GetUtcNow().UtcDateTime + Duration);
 
     /// <summary>
     /// First statement of every claim transaction: extends the lease if and only if this instance

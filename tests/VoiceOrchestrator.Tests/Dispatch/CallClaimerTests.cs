@@ -105,54 +105,6 @@ public sealed class CallClaimerTests(PostgresFixture postgres) : ServiceTestBase
         Assert.Equal([sameNumber], await ChooseAsync());
     }
 
-    /// <summary>
-    /// On PostgreSQL a claim checks the lease under a share lock of its row: the dispatcher's claims commit side by side
-    /// (one under way does not hold up the next), while a takeover, which updates the row, waits for the claims under way,
-    /// and a claim after it claims nothing.
-    /// </summary>
-    [Fact]
-    public async Task OnPostgresAClaimUnderWayHoldsUpATakeoverButNotTheNextClaim()
-    {
-        await using var factory = await StartAsync(DatabaseKind.Postgres);
-        var services = factory.Services;
-        var lease = await DispatchKit.HeldLeaseAsync(services);
-        var ids = await InsertQueuedCallsAsync(factory, 2);
-        var database = services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Database;
-        await using var db = TestDbContexts.Open<DispatchDbContext>(database);
-        // A claim that waited for the lease row would fail here instead of waiting for the end of the test.
-        await db.Database.OpenConnectionAsync();
-        await db.Database.ExecuteSqlRawAsync("SET lock_timeout = '5s'");
-        var slots = new ActiveSlots();
-        var claimer = new CallClaimer(
-            db, lease, slots, services.GetRequiredService<SqliteWriteGate>(), services.GetRequiredService<IOptions<OrchestratorOptions>>(),
-            TimeProvider.System, NullLogger<CallClaimer>.Instance);
-        var now = DateTime.UtcNow;
-        var at = new DateTime(now.Ticks - now.Ticks % 10, DateTimeKind.Utc);
-
-        await using var underWay = TestDbContexts.Open<OrchestratorDbContext>(database);
-        await using var takeover = TestDbContexts.Open<OrchestratorDbContext>(database);
-        Task<int> takingOver;
-        await using (var transaction = await underWay.Database.BeginTransactionAsync())
-        {
-            // What a claim's statement holds on the lease row until it commits.
-            await underWay.Database.ExecuteSqlAsync($"SELECT 1 FROM dispatcher_lease WHERE name = {DispatcherLeaseKeeper.LeaseName} FOR SHARE");
-
-            var claimed = await claimer.CommitAsync(new ClaimChoice([ids[0]], at), CancellationToken.None);
-            Assert.Equal([ids[0]], claimed.Select(c => c.Id));
-
-            takingOver = takeover.Database.ExecuteSqlAsync(
-                $"UPDATE dispatcher_lease SET holder = {"another-instance"}, generation = generation + 1 WHERE name = {DispatcherLeaseKeeper.LeaseName}");
-            await Task.Delay(TimeSpan.FromMilliseconds(300));
-            Assert.False(takingOver.IsCompleted, "the takeover waits for the claim under way");
-            await transaction.CommitAsync();
-        }
-
-        Assert.Equal(1, await takingOver.WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.Empty(await claimer.CommitAsync(new ClaimChoice([ids[1]], at), CancellationToken.None));
-        Assert.False(lease.IsHeld);
-        Assert.Equal(CallState.Queued, await db.Calls.Where(c => c.Id == ids[1]).Select(c => c.State).SingleAsync());
-    }
-
     private static async Task<Guid> InsertCallAsync(OrchestratorFactory factory, string number, CallState state, DateTime now, int order)
     {
         await using var scope = factory.Services.CreateAsyncScope();
