@@ -25,8 +25,8 @@ public sealed class PhoneNumberCache(TimeProvider clock)
         var key = (workspaceId, phoneNumberId);
         while (true)
         {
-            var found = _numbers.TryGetValue(key, out var entry);
-            if (found && (!entry!.Number.IsCompleted || entry.Number.IsCompletedSuccessfully && clock.GetElapsedTime(entry.ReadAt) < Lifetime))
+            var entry = _numbers.GetValueOrDefault(key);
+            if (entry is not null && (!entry.Number.IsCompleted || entry.Number.IsCompletedSuccessfully && clock.GetElapsedTime(entry.ReadAt) < Lifetime))
             {
                 return await entry.Number.WaitAsync(cancellationToken);
             }
@@ -34,12 +34,12 @@ public sealed class PhoneNumberCache(TimeProvider clock)
             // Expired, failed or absent: this caller reads the row, if no other caller has taken that on meanwhile.
             var read = new TaskCompletionSource<PhoneNumber?>(TaskCreationOptions.RunContinuationsAsynchronously);
             var mine = new Entry(read.Task, clock.GetTimestamp());
-            if (!found && _numbers.Count >= MaxEntries)
+            if (entry is null && _numbers.Count >= MaxEntries)
             {
                 _numbers.Clear();
             }
 
-            if (found ? _numbers.TryUpdate(key, mine, entry!) : _numbers.TryAdd(key, mine))
+            if (entry is null ? _numbers.TryAdd(key, mine) : _numbers.TryUpdate(key, mine, entry))
             {
                 try
                 {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using VoiceOrchestrator.Dispatch;
 using VoiceOrchestrator.Simulator;
 using VoiceOrchestrator.Tests.Infrastructure;
 
@@ -17,7 +18,7 @@ public sealed class DialRequestLogTests
     {
         await using var rig = await DispatchRig.StartSqliteAsync(
             new SimulatorOptions { ConcurrencyLimit = 10, RingMs = 0, CallDurationMs = 0 },
-            DispatchKit.Settings(("Logging__LogLevel__VoiceOrchestrator.Dispatch.CallDialer", "Debug")));
+            DispatchKit.Settings(($"Logging__LogLevel__{typeof(CallDialer).FullName}", "Debug")));
 
         var ids = await rig.QueueNumbersAsync([.. Enumerable.Range(0, 5).Select(i => $"+1555444{i:D4}")]);
         using var client = rig.Client();
